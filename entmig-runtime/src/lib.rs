@@ -1,0 +1,41 @@
+//! # entmig-runtime
+//!
+//! Entity-first schema migrations for Rust. Mark plain structs with `#[derive(Entity)]`;
+//! `cargo entmig make` writes migrations from the changes; this crate runs them, and
+//! `synchronize` builds a schema straight from the entities for tests.
+//!
+//! ```
+//! use entmig_runtime::{Entity, Schema};
+//!
+//! #[derive(Entity)]
+//! #[entmig(table = "users")]
+//! pub struct User {
+//!     #[entmig(primary_key, auto_increment)]
+//!     pub id: i64,
+//!     #[entmig(unique, max_length = 255)]
+//!     pub email: String,
+//!     pub display_name: Option<String>,
+//! }
+//!
+//! let schema = Schema::of::<User>();
+//! let users = schema.table("users").unwrap();
+//! assert_eq!(users.primary_key, ["id"]);
+//! assert!(users.column("display_name").unwrap().nullable);
+//! ```
+
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub use entmig_derive::Entity;
+pub use entmig_schema::{
+    Column, ColumnType, DefaultValue, Entity, EntitySet, ForeignKey, Index, ReferentialAction,
+    Schema, Table, naming, snapshot,
+};
+
+/// Items the code that `#[derive(Entity)]` generates refers to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use entmig_schema::__private::inventory;
+    pub use entmig_schema::Registration;
+}

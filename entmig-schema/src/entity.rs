@@ -1,0 +1,111 @@
+//! The `Entity` trait that `#[derive(Entity)]` implements, and the ways to gather entities into
+//! a [`Schema`]: a tuple of types ([`Schema::of`]) or every entity linked into the binary
+//! ([`Schema::registered`]).
+
+use crate::model::{Schema, Table};
+
+/// A Rust type that maps to one table. Implemented by `#[derive(Entity)]`; implementing it by
+/// hand works too.
+///
+/// ```
+/// use entmig_schema::{Column, ColumnType, Entity, Schema, Table};
+///
+/// struct Tag;
+/// impl Entity for Tag {
+///     const TABLE: &'static str = "tags";
+///     const PRIMARY_KEY: &'static [&'static str] = &["id"];
+///     fn table() -> Table {
+///         let mut table = Table::new(Self::TABLE);
+///         table.columns.push(Column::new("id", ColumnType::BigInt));
+///         table.primary_key = vec!["id".into()];
+///         table
+///     }
+/// }
+/// assert!(Schema::of::<Tag>().table("tags").is_some());
+/// ```
+pub trait Entity {
+    /// The SQL name of the entity's table.
+    const TABLE: &'static str;
+    /// The SQL names of the primary-key columns (what `references = "Entity"` points at).
+    const PRIMARY_KEY: &'static [&'static str];
+    /// The table, with its columns, key, indexes and foreign keys.
+    fn table() -> Table;
+}
+
+/// One entity or a tuple of entities (up to 16): what [`Schema::of`] accepts.
+pub trait EntitySet {
+    /// Appends the tables of the set to `tables`, in order.
+    fn tables(tables: &mut Vec<Table>);
+}
+
+impl<T: Entity> EntitySet for T {
+    fn tables(tables: &mut Vec<Table>) {
+        tables.push(T::table());
+    }
+}
+
+macro_rules! tuple_entity_set {
+    ($($name:ident),+) => {
+        impl<$($name: Entity),+> EntitySet for ($($name,)+) {
+            fn tables(tables: &mut Vec<Table>) {
+                $(tables.push($name::table());)+
+            }
+        }
+    };
+}
+
+tuple_entity_set!(A);
+tuple_entity_set!(A, B);
+tuple_entity_set!(A, B, C);
+tuple_entity_set!(A, B, C, D);
+tuple_entity_set!(A, B, C, D, E);
+tuple_entity_set!(A, B, C, D, E, F);
+tuple_entity_set!(A, B, C, D, E, F, G);
+tuple_entity_set!(A, B, C, D, E, F, G, H);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
+tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);
+
+/// An entity linked into the binary, registered by `#[derive(Entity)]` through `inventory`.
+#[doc(hidden)]
+pub struct Registration {
+    /// The entity's [`Entity::table`].
+    pub table: fn() -> Table,
+    /// The entity's type name, for messages.
+    pub type_name: &'static str,
+}
+
+inventory::collect!(Registration);
+
+impl Schema {
+    /// The schema of a set of entities: one type, or a tuple of up to 16.
+    ///
+    /// ```
+    /// # use entmig_schema::{Column, ColumnType, Entity, Schema, Table};
+    /// # struct A; struct B;
+    /// # impl Entity for A { const TABLE: &'static str = "a"; const PRIMARY_KEY: &'static [&'static str] = &[];
+    /// #     fn table() -> Table { Table::new("a") } }
+    /// # impl Entity for B { const TABLE: &'static str = "b"; const PRIMARY_KEY: &'static [&'static str] = &[];
+    /// #     fn table() -> Table { Table::new("b") } }
+    /// let schema = Schema::of::<(A, B)>();
+    /// assert_eq!(schema.tables.len(), 2);
+    /// ```
+    pub fn of<T: EntitySet>() -> Schema {
+        let mut tables = Vec::new();
+        T::tables(&mut tables);
+        Schema::from_tables(tables)
+    }
+
+    /// The schema of every `#[derive(Entity)]` type linked into the running binary.
+    ///
+    /// Linking is the linker's choice: an entity in a crate the binary never refers to may be
+    /// left out. Where that matters, name the entities with [`Schema::of`].
+    pub fn registered() -> Schema {
+        Schema::from_tables(inventory::iter::<Registration>().map(|r| (r.table)()))
+    }
+}

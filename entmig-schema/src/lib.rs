@@ -1,0 +1,28 @@
+//! # entmig-schema
+//!
+//! The pure core of [entmig](https://docs.rs/entmig-runtime): the schema model, deterministic
+//! names, the snapshot format, the [`Entity`] trait and, behind the `parser` feature, the
+//! `#[entmig(..)]` attribute parser shared by the derive and the `cargo entmig` collector.
+//!
+//! Nothing here touches a database, the file system or the terminal.
+
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod entity;
+mod model;
+pub mod naming;
+#[cfg(feature = "parser")]
+pub mod parser;
+pub mod snapshot;
+
+pub use entity::{Entity, EntitySet, Registration};
+pub use model::{
+    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
+};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+}

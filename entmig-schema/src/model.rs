@@ -1,0 +1,442 @@
+//! The schema model: plain data that says what a database holds, in SQL terms.
+//!
+//! Every type here is backend-neutral. The same [`Schema`] is what the derive produces from
+//! entities, what a snapshot file stores, what introspection reads from a live database, and what
+//! [`diff`](crate::diff()) compares.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A set of tables, keyed and ordered by table name so that iteration, snapshots and diffs are
+/// deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    /// The tables, by name.
+    pub tables: BTreeMap<String, Table>,
+}
+
+impl Schema {
+    /// An empty schema: what a fresh database holds.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds a schema from tables. A later table with the same name replaces an earlier one.
+    ///
+    /// ```
+    /// use entmig_schema::{Schema, Table};
+    /// let schema = Schema::from_tables([Table::new("users"), Table::new("posts")]);
+    /// assert_eq!(schema.tables.keys().collect::<Vec<_>>(), ["posts", "users"]);
+    /// ```
+    pub fn from_tables(tables: impl IntoIterator<Item = Table>) -> Self {
+        Self {
+            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
+        }
+    }
+
+    /// The table named `name`, if the schema has one.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// The same schema without rename hints (`renamed_from`), which describe how a schema came
+    /// about rather than what it is. Use it to compare a schema from entities with one read from a
+    /// database or a snapshot.
+    pub fn without_hints(&self) -> Schema {
+        let mut schema = self.clone();
+        for table in schema.tables.values_mut() {
+            table.renamed_from = None;
+            for column in &mut table.columns {
+                column.renamed_from = None;
+            }
+        }
+        schema
+    }
+}
+
+/// One table: its columns in declaration order, its primary key, indexes and foreign keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// The SQL name of the table.
+    pub name: String,
+    /// The columns, in the order they are declared (and created).
+    pub columns: Vec<Column>,
+    /// The names of the primary-key columns, in key order; empty when the table has no key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    /// Indexes, unique or not, ordered by name. A unique constraint is a unique index: entmig
+    /// does not model `UNIQUE` constraints separately, because both databases enforce them the
+    /// same way and SQLite cannot add a constraint to an existing table, but can add an index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Foreign keys, ordered by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The table's earlier name, when an entity says it was renamed (`renamed_from`). A hint for
+    /// the diff, not part of what the database holds; snapshots and introspection leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    /// A table with no columns, key, indexes or foreign keys yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            renamed_from: None,
+        }
+    }
+
+    /// The column named `name`, if the table has one.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The index named `name`, if the table has one.
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// The foreign key named `name`, if the table has one.
+    pub fn foreign_key(&self, name: &str) -> Option<&ForeignKey> {
+        self.foreign_keys.iter().find(|f| f.name == name)
+    }
+
+    /// Puts indexes and foreign keys in name order, the canonical order of the model.
+    pub fn sort(&mut self) {
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// The SQL name of the column.
+    pub name: String,
+    /// The column's type.
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    /// `true` when the column accepts NULL; `false` renders `NOT NULL`.
+    pub nullable: bool,
+    /// The `DEFAULT` clause, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<DefaultValue>,
+    /// `true` when the database generates the value: `INTEGER PRIMARY KEY AUTOINCREMENT` on SQLite,
+    /// `GENERATED BY DEFAULT AS IDENTITY` on PostgreSQL. Only a single-column integer primary key
+    /// can be auto-incremented, because that is all SQLite allows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_increment: bool,
+    /// The column's earlier name, when an entity says it was renamed (`renamed_from`). A hint
+    /// for the diff; snapshots and introspection leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Column {
+    /// A NOT NULL column with no default.
+    pub fn new(name: impl Into<String>, ty: ColumnType) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            nullable: false,
+            default: None,
+            auto_increment: false,
+            renamed_from: None,
+        }
+    }
+
+    /// The same column, accepting NULL.
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// The same column with a default.
+    pub fn default(mut self, default: DefaultValue) -> Self {
+        self.default = Some(default);
+        self
+    }
+}
+
+/// The type of a column, independent of the database. Each backend renders it to its own SQL
+/// type name and reads that name back to the same variant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// `BOOLEAN` (SQLite stores 0 and 1). Rust: `bool`.
+    Boolean,
+    /// 16-bit integer, `SMALLINT`. Rust: `i8`, `i16`, `u8`.
+    SmallInt,
+    /// 32-bit integer, `INTEGER`. Rust: `i32`, `u16`.
+    Integer,
+    /// 64-bit integer, `BIGINT`. Rust: `i64`, `u32`.
+    BigInt,
+    /// 32-bit float, `REAL`. Rust: `f32`.
+    Real,
+    /// 64-bit float, `DOUBLE PRECISION`. Rust: `f64`.
+    Double,
+    /// Exact decimal, `NUMERIC(precision, scale)`; without a precision, `NUMERIC` of any size.
+    /// Rust: `rust_decimal::Decimal`.
+    Decimal {
+        /// Total number of digits; `None` for unconstrained.
+        precision: Option<u32>,
+        /// Digits after the decimal point; `None` exactly when `precision` is `None`.
+        scale: Option<u32>,
+    },
+    /// Text of any length, `TEXT`. Rust: `String`, `Box<str>`.
+    Text,
+    /// Text of at most this many characters, `VARCHAR(n)`. Rust: `String` with `max_length`.
+    Varchar(u32),
+    /// Bytes, `BLOB` / `BYTEA`. Rust: `Vec<u8>`.
+    Bytes,
+    /// A calendar date, `DATE`.
+    Date,
+    /// A time of day, `TIME`.
+    Time,
+    /// A date and time without time zone, `TIMESTAMP`.
+    Timestamp,
+    /// A point in time, `TIMESTAMPTZ` (`TIMESTAMP WITH TIME ZONE`).
+    TimestampTz,
+    /// `UUID` (SQLite stores text).
+    Uuid,
+    /// JSON, `JSONB` on PostgreSQL and text on SQLite.
+    Json,
+    /// Any other SQL type, by name, rendered as written (`sql_type = "citext"`).
+    Custom(String),
+}
+
+impl ColumnType {
+    /// `true` for the integer types, the only ones that can be auto-incremented.
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Self::SmallInt | Self::Integer | Self::BigInt)
+    }
+
+    /// `true` for the types whose values are text (and so whose defaults are string literals).
+    pub fn is_textual(&self) -> bool {
+        matches!(self, Self::Text | Self::Varchar(_))
+    }
+}
+
+impl fmt::Display for ColumnType {
+    /// The type as a person reads it in messages and generated docs, e.g. `varchar(255)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Boolean => f.write_str("boolean"),
+            Self::SmallInt => f.write_str("smallint"),
+            Self::Integer => f.write_str("integer"),
+            Self::BigInt => f.write_str("bigint"),
+            Self::Real => f.write_str("real"),
+            Self::Double => f.write_str("double"),
+            Self::Decimal {
+                precision: Some(p),
+                scale,
+            } => write!(f, "decimal({p}, {})", scale.unwrap_or(0)),
+            Self::Decimal { .. } => f.write_str("decimal"),
+            Self::Text => f.write_str("text"),
+            Self::Varchar(n) => write!(f, "varchar({n})"),
+            Self::Bytes => f.write_str("bytes"),
+            Self::Date => f.write_str("date"),
+            Self::Time => f.write_str("time"),
+            Self::Timestamp => f.write_str("timestamp"),
+            Self::TimestampTz => f.write_str("timestamptz"),
+            Self::Uuid => f.write_str("uuid"),
+            Self::Json => f.write_str("json"),
+            Self::Custom(name) => f.write_str(name),
+        }
+    }
+}
+
+/// A column's `DEFAULT`: a literal, rendered and quoted per backend, or a raw SQL expression
+/// rendered as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultValue {
+    /// A string literal: `DEFAULT 'draft'`.
+    String(String),
+    /// An integer literal: `DEFAULT 0`.
+    Integer(i64),
+    /// A float literal: `DEFAULT 1.5`.
+    Float(f64),
+    /// A boolean: `DEFAULT TRUE` (`1` on SQLite).
+    Bool(bool),
+    /// A SQL expression, as written: `DEFAULT CURRENT_TIMESTAMP`.
+    Sql(String),
+}
+
+// Floats compare by bits so that a default read back from a database equals the one written,
+// and so that `Eq` (needed for snapshots and diffs) is lawful.
+impl PartialEq for DefaultValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::String(a), Self::String(b)) | (Self::Sql(a), Self::Sql(b)) => a == b,
+            (Self::Integer(a), Self::Integer(b)) => a == b,
+            (Self::Float(a), Self::Float(b)) => a.to_bits() == b.to_bits(),
+            (Self::Bool(a), Self::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for DefaultValue {}
+
+impl fmt::Display for DefaultValue {
+    /// The default as it reads in messages: `'draft'`, `0`, `1.5`, `true`, `CURRENT_TIMESTAMP`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::String(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Self::Integer(i) => write!(f, "{i}"),
+            Self::Float(x) => write!(f, "{x:?}"),
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Sql(sql) => f.write_str(sql),
+        }
+    }
+}
+
+/// An index on one or more columns. `unique` indexes are how entmig models unique constraints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// The index name, unique within the database (see [`naming`](crate::naming)).
+    pub name: String,
+    /// The indexed columns, in index order.
+    pub columns: Vec<String>,
+    /// `true` for `CREATE UNIQUE INDEX`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unique: bool,
+}
+
+/// A foreign key: `columns` of this table reference `referenced_columns` of `referenced_table`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The constraint name (see [`naming`](crate::naming)).
+    pub name: String,
+    /// The referencing columns of this table.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub referenced_table: String,
+    /// The referenced columns, one for each of `columns`.
+    pub referenced_columns: Vec<String>,
+    /// What happens to referencing rows when the referenced row is deleted.
+    #[serde(default, skip_serializing_if = "ReferentialAction::is_no_action")]
+    pub on_delete: ReferentialAction,
+    /// What happens to referencing rows when the referenced key changes.
+    #[serde(default, skip_serializing_if = "ReferentialAction::is_no_action")]
+    pub on_update: ReferentialAction,
+}
+
+/// The `ON DELETE` / `ON UPDATE` action of a foreign key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferentialAction {
+    /// `NO ACTION`, the SQL default: the change is refused at the end of the statement.
+    #[default]
+    NoAction,
+    /// `RESTRICT`: the change is refused at once.
+    Restrict,
+    /// `CASCADE`: referencing rows are deleted or updated with it.
+    Cascade,
+    /// `SET NULL`: referencing columns become NULL (they must be nullable).
+    SetNull,
+    /// `SET DEFAULT`: referencing columns take their default.
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// Every action with the name the `on_delete` / `on_update` attributes use.
+    pub const ALL: [(&'static str, ReferentialAction); 5] = [
+        ("cascade", Self::Cascade),
+        ("set_null", Self::SetNull),
+        ("restrict", Self::Restrict),
+        ("no_action", Self::NoAction),
+        ("set_default", Self::SetDefault),
+    ];
+
+    /// `true` for the default, [`ReferentialAction::NoAction`].
+    pub fn is_no_action(&self) -> bool {
+        *self == Self::NoAction
+    }
+
+    /// The SQL words: `NO ACTION`, `CASCADE`, …
+    pub fn sql(&self) -> &'static str {
+        match self {
+            Self::NoAction => "NO ACTION",
+            Self::Restrict => "RESTRICT",
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// The action named by an attribute value (`"cascade"`, `"set_null"`, …).
+    pub fn from_attr(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+}
+
+impl ColumnType {
+    /// Reads a SQL type name as a person or a database writes it: the names entmig renders map
+    /// back to their variants (`varchar(20)`, `double precision`, `timestamp with time zone`,
+    /// `int8`, …); anything else is [`ColumnType::Custom`], kept as written.
+    ///
+    /// ```
+    /// use entmig_schema::ColumnType;
+    /// assert_eq!(ColumnType::from_sql_name("VARCHAR(20)"), ColumnType::Varchar(20));
+    /// assert_eq!(ColumnType::from_sql_name("numeric(10, 2)"),
+    ///            ColumnType::Decimal { precision: Some(10), scale: Some(2) });
+    /// assert_eq!(ColumnType::from_sql_name("citext"), ColumnType::Custom("citext".into()));
+    /// ```
+    pub fn from_sql_name(sql: &str) -> ColumnType {
+        let lower = sql
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        let (base, args) = match lower.split_once('(') {
+            Some((base, rest)) => (base.trim(), rest.strip_suffix(')').map(str::trim)),
+            None => (lower.as_str(), None),
+        };
+        let numbers: Option<Vec<u32>> = args.map(|a| {
+            a.split(',')
+                .map(|n| n.trim().parse().ok())
+                .collect::<Option<Vec<u32>>>()
+                .unwrap_or_default()
+        });
+        let plain = args.is_none();
+        match (base, numbers.as_deref()) {
+            ("boolean" | "bool", _) if plain => ColumnType::Boolean,
+            ("smallint" | "int2", _) if plain => ColumnType::SmallInt,
+            ("integer" | "int" | "int4", _) if plain => ColumnType::Integer,
+            ("bigint" | "int8", _) if plain => ColumnType::BigInt,
+            ("real" | "float4", _) if plain => ColumnType::Real,
+            ("double precision" | "double" | "float8", _) if plain => ColumnType::Double,
+            ("numeric" | "decimal", None) => ColumnType::Decimal {
+                precision: None,
+                scale: None,
+            },
+            ("numeric" | "decimal", Some([p])) => ColumnType::Decimal {
+                precision: Some(*p),
+                scale: Some(0),
+            },
+            ("numeric" | "decimal", Some([p, s])) => ColumnType::Decimal {
+                precision: Some(*p),
+                scale: Some(*s),
+            },
+            ("text", _) if plain => ColumnType::Text,
+            ("varchar" | "character varying", Some([n])) => ColumnType::Varchar(*n),
+            ("bytea" | "blob", _) if plain => ColumnType::Bytes,
+            ("date", _) if plain => ColumnType::Date,
+            ("time" | "time without time zone", _) if plain => ColumnType::Time,
+            ("timestamp" | "timestamp without time zone", _) if plain => ColumnType::Timestamp,
+            ("timestamptz" | "timestamp with time zone", _) if plain => ColumnType::TimestampTz,
+            ("uuid", _) if plain => ColumnType::Uuid,
+            ("json" | "jsonb", _) if plain => ColumnType::Json,
+            _ => ColumnType::Custom(sql.trim().to_owned()),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The names of the `#[entmig(..)]` attribute keys. One place, so that the parser, the
+//! "did you mean" suggestions and the docs cannot disagree.
+
+pub(crate) const ENTMIG: &str = "entmig";
+
+// Container keys.
+pub(crate) const TABLE: &str = "table";
+pub(crate) const RENAMED_FROM: &str = "renamed_from";
+pub(crate) const INDEX: &str = "index";
+pub(crate) const PRIMARY_KEY: &str = "primary_key";
+pub(crate) const NO_PRIMARY_KEY: &str = "no_primary_key";
+pub(crate) const CRATE: &str = "crate";
+
+pub(crate) const CONTAINER_KEYS: &[&str] = &[
+    TABLE,
+    RENAMED_FROM,
+    INDEX,
+    PRIMARY_KEY,
+    NO_PRIMARY_KEY,
+    CRATE,
+];
+
+// Keys inside `index(..)` and `primary_key(..)`.
+pub(crate) const COLUMNS: &str = "columns";
+pub(crate) const UNIQUE: &str = "unique";
+pub(crate) const NAME: &str = "name";
+
+pub(crate) const INDEX_KEYS: &[&str] = &[COLUMNS, UNIQUE, NAME];
+
+// Field keys.
+pub(crate) const AUTO_INCREMENT: &str = "auto_increment";
+pub(crate) const NULLABLE: &str = "nullable";
+pub(crate) const DEFAULT: &str = "default";
+pub(crate) const DEFAULT_SQL: &str = "default_sql";
+pub(crate) const COLUMN: &str = "column";
+pub(crate) const SQL_TYPE: &str = "sql_type";
+pub(crate) const MAX_LENGTH: &str = "max_length";
+pub(crate) const PRECISION: &str = "precision";
+pub(crate) const SCALE: &str = "scale";
+pub(crate) const REFERENCES: &str = "references";
+pub(crate) const ON_DELETE: &str = "on_delete";
+pub(crate) const ON_UPDATE: &str = "on_update";
+pub(crate) const SKIP: &str = "skip";
+
+pub(crate) const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    AUTO_INCREMENT,
+    UNIQUE,
+    INDEX,
+    NULLABLE,
+    DEFAULT,
+    DEFAULT_SQL,
+    COLUMN,
+    RENAMED_FROM,
+    SQL_TYPE,
+    MAX_LENGTH,
+    PRECISION,
+    SCALE,
+    REFERENCES,
+    ON_DELETE,
+    ON_UPDATE,
+    SKIP,
+];
+
+/// The known key closest to `unknown`, when it is close enough to be a typo.
+pub(crate) fn suggest(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(unknown, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_keys_only() {
+        assert_eq!(suggest("uniqe", FIELD_KEYS), Some(UNIQUE));
+        assert_eq!(suggest("primarykey", FIELD_KEYS), Some(PRIMARY_KEY));
+        assert_eq!(suggest("max_len", FIELD_KEYS), Some(MAX_LENGTH));
+        assert_eq!(suggest("tabel", CONTAINER_KEYS), Some(TABLE));
+        assert_eq!(suggest("zzz", CONTAINER_KEYS), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared helpers of entmig's end-to-end tests.
