@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Compile-time cost of #[derive(Entity)] on N generated structs, side by side with
+# #[derive(serde::Serialize)] on the same structs and with no derive at all.
+#
+#   benches/derive-compile/run.sh [N=200] [RUNS=5]
+#
+# Dependencies are built once; each measured build touches only the generated crate, so the
+# figures are the derive's own cost (macro expansion plus compiling what it generates).
+set -euo pipefail
+N=${1:-200}
+RUNS=${2:-5}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export CARGO_TARGET_DIR="$WORK/target"
+
+make_crate() { # name, dependencies, derive line
+    local dir="$WORK/$1"
+    mkdir -p "$dir/src"
+    cat > "$dir/Cargo.toml" <<TOML
+[package]
+name = "$1"
+version = "0.0.0"
+edition = "2024"
+publish = false
+[workspace]
+[dependencies]
+$2
+TOML
+    {
+        for i in $(seq 1 "$N"); do
+            cat <<RS
+$3
+pub struct Entity$i {
+    $([ "$1" = entmig ] && echo '#[entmig(primary_key, auto_increment)]')
+    pub id: i64,
+    $([ "$1" = entmig ] && echo '#[entmig(unique, max_length = 255)]')
+    pub email: String,
+    pub name: Option<String>,
+    $([ "$1" = entmig ] && echo '#[entmig(default = 0)]')
+    pub score: i32,
+    pub ratio: f64,
+    pub active: bool,
+    $([ "$1" = entmig ] && echo '#[entmig(index)]')
+    pub owner_id: i64,
+    pub bio: Option<String>,
+}
+RS
+        done
+    } > "$dir/src/lib.rs"
+}
+
+make_crate none "" ""
+make_crate serde 'serde = { version = "1", features = ["derive"] }' '#[derive(serde::Serialize)]'
+make_crate entmig "entmig-runtime = { path = \"$ROOT/entmig-runtime\" }" '#[derive(entmig_runtime::Entity)]'
+
+measure() { # crate -> median seconds of RUNS incremental builds of the crate alone
+    local dir="$WORK/$1"
+    (cd "$dir" && cargo build -q 2>/dev/null)
+    local times=()
+    for _ in $(seq 1 "$RUNS"); do
+        touch "$dir/src/lib.rs"
+        local start end
+        start=$(date +%s.%N)
+        (cd "$dir" && cargo build -q)
+        end=$(date +%s.%N)
+        times+=("$(awk "BEGIN {print $end - $start}")")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+none=$(measure none)
+serde=$(measure serde)
+entmig=$(measure entmig)
+printf '\nderive compile time, %s structs x 8 fields, median of %s debug builds\n\n' "$N" "$RUNS"
+printf '| derive                    | seconds | over no derive |\n'
+printf '|---------------------------|---------|----------------|\n'
+printf '| none                      | %7.2f | %14s |\n' "$none" "-"
+printf '| serde::Serialize          | %7.2f | %13.2fs |\n' "$serde" "$(awk "BEGIN {print $serde - $none}")"
+printf '| entmig_runtime::Entity    | %7.2f | %13.2fs |\n' "$entmig" "$(awk "BEGIN {print $entmig - $none}")"
