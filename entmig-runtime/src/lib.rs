@@ -2,7 +2,7 @@
 //!
 //! Entity-first schema migrations for Rust. Mark plain structs with `#[derive(Entity)]`;
 //! `cargo entmig make` writes migrations from the changes; this crate runs them, and
-//! `synchronize` builds a schema straight from the entities for tests.
+//! [`Database::synchronize`] builds a schema straight from the entities for tests.
 //!
 //! ```
 //! use entmig_runtime::{Entity, Schema};
@@ -27,11 +27,23 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod database;
+mod error;
+mod sqlite;
+mod sync;
+mod url;
+mod value;
+
+pub use database::{Database, Transaction};
 pub use entmig_derive::Entity;
 pub use entmig_schema::{
-    Column, ColumnType, DefaultValue, Entity, EntitySet, ForeignKey, Index, ReferentialAction,
-    Schema, Table, naming, snapshot,
+    Backend, Column, ColumnType, DefaultValue, Diff, Entity, EntitySet, Fill, ForeignKey, Index,
+    Op, PossibleRename, ReferentialAction, Schema, Table, diff, invert, naming, snapshot,
 };
+pub use error::{Error, Result};
+pub use sync::{SyncOptions, SyncReport};
+pub use url::{DatabaseUrl, redact};
+pub use value::Value;
 
 /// Items the code that `#[derive(Entity)]` generates refers to. Not a public API.
 #[doc(hidden)]

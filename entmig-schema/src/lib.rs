@@ -10,17 +10,25 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod diff;
 mod entity;
 mod model;
 pub mod naming;
+mod op;
 #[cfg(feature = "parser")]
 pub mod parser;
+pub mod render;
 pub mod snapshot;
 
+pub use diff::{Diff, PossibleRename, diff, diff_accepting};
 pub use entity::{Entity, EntitySet, Registration};
 pub use model::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
 };
+pub use op::{
+    ApplyError, Change, ColumnChanges, Fill, Op, apply_all, invert, is_widening, zero_value,
+};
+pub use render::{Backend, RenderError, RenderedOp, render};
 
 #[doc(hidden)]
 pub mod __private {

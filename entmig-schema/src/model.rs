@@ -435,7 +435,7 @@ impl ColumnType {
             ("timestamp" | "timestamp without time zone", _) if plain => ColumnType::Timestamp,
             ("timestamptz" | "timestamp with time zone", _) if plain => ColumnType::TimestampTz,
             ("uuid", _) if plain => ColumnType::Uuid,
-            ("json" | "jsonb", _) if plain => ColumnType::Json,
+            ("json" | "jsonb" | "json_text", _) if plain => ColumnType::Json,
             _ => ColumnType::Custom(sql.trim().to_owned()),
         }
     }

@@ -1,1 +1,3 @@
-//! Shared helpers of entmig's end-to-end tests.
+//! Shared helpers of entmig's end-to-end and property tests.
+
+pub mod generate;

@@ -1,0 +1,197 @@
+//! SQLite, through rusqlite with SQLite bundled.
+
+mod introspect;
+
+use std::path::Path;
+use std::time::Duration;
+
+use entmig_schema::{Backend, RenderedOp, Schema};
+use rusqlite::types::{Value as SqlValue, ValueRef};
+
+use crate::database::Driver;
+use crate::error::{Error, Result};
+use crate::url::redact;
+use crate::value::Value;
+
+/// How long a statement waits for another connection's lock before failing.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) struct Sqlite {
+    connection: rusqlite::Connection,
+    /// `PRAGMA foreign_keys` before the open transaction switched it off.
+    foreign_keys_were_on: bool,
+}
+
+impl Sqlite {
+    pub(crate) fn open(path: &Path, url: &str) -> Result<Self> {
+        let connection = rusqlite::Connection::open(path).map_err(|e| Error::Connect {
+            url: redact(url),
+            message: e.to_string(),
+        })?;
+        Self::from_connection(connection)
+    }
+
+    pub(crate) fn memory() -> Result<Self> {
+        let connection = rusqlite::Connection::open_in_memory().map_err(|e| Error::Connect {
+            url: "sqlite::memory:".into(),
+            message: e.to_string(),
+        })?;
+        Self::from_connection(connection)
+    }
+
+    pub(crate) fn from_connection(connection: rusqlite::Connection) -> Result<Self> {
+        connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| sql_error("PRAGMA busy_timeout", &e))?;
+        // Enforce foreign keys as PostgreSQL does; SQLite leaves them off by default.
+        connection
+            .execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(|e| sql_error("PRAGMA foreign_keys = ON", &e))?;
+        Ok(Sqlite {
+            connection,
+            foreign_keys_were_on: true,
+        })
+    }
+
+    fn pragma_flag(&self, name: &str) -> Result<bool> {
+        let sql = format!("PRAGMA {name}");
+        self.connection
+            .query_row(&sql, [], |row| row.get::<_, i64>(0))
+            .map(|v| v != 0)
+            .map_err(|e| sql_error(&sql, &e))
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        self.connection
+            .execute_batch(sql)
+            .map_err(|e| sql_error(sql, &e))
+    }
+}
+
+pub(crate) fn sql_error(sql: &str, error: &rusqlite::Error) -> Error {
+    Error::Sql {
+        sql: sql.to_owned(),
+        message: error.to_string(),
+    }
+}
+
+fn to_sql(value: &Value) -> SqlValue {
+    match value {
+        Value::Null => SqlValue::Null,
+        Value::Integer(i) => SqlValue::Integer(*i),
+        Value::Real(f) => SqlValue::Real(*f),
+        Value::Text(s) => SqlValue::Text(s.clone()),
+        Value::Blob(b) => SqlValue::Blob(b.clone()),
+    }
+}
+
+fn from_sql(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+impl Driver for Sqlite {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let params: Vec<SqlValue> = params.iter().map(to_sql).collect();
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(|e| sql_error(sql, &e))?;
+        // `query`, unlike `execute`, also accepts statements that return rows (PRAGMA).
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(|e| sql_error(sql, &e))?;
+        while rows.next().map_err(|e| sql_error(sql, &e))?.is_some() {}
+        drop(rows);
+        Ok(self.connection.changes())
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let params: Vec<SqlValue> = params.iter().map(to_sql).collect();
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .map_err(|e| sql_error(sql, &e))?;
+        let width = statement.column_count();
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(|e| sql_error(sql, &e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| sql_error(sql, &e))? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(from_sql(row.get_ref(i).map_err(|e| sql_error(sql, &e))?));
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+
+    fn introspect(&mut self) -> Result<Schema> {
+        introspect::schema(&self.connection)
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        // Foreign keys cannot be switched inside a transaction; off, a rebuilt parent table
+        // cannot cascade-delete its children. `commit` checks the keys before committing.
+        self.foreign_keys_were_on = self.pragma_flag("foreign_keys")?;
+        self.batch("PRAGMA foreign_keys = OFF")?;
+        // IMMEDIATE takes the write lock now, so two migrators cannot interleave.
+        if let Err(error) = self.batch("BEGIN IMMEDIATE") {
+            self.restore_foreign_keys()?;
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        if let Some(violation) = introspect::foreign_key_violation(&self.connection)? {
+            return Err(violation);
+        }
+        self.batch("COMMIT")?;
+        self.restore_foreign_keys()
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        let result = if self.connection.is_autocommit() {
+            Ok(())
+        } else {
+            self.batch("ROLLBACK")
+        };
+        self.restore_foreign_keys()?;
+        result
+    }
+
+    fn run_rendered(&mut self, rendered: &RenderedOp) -> Result<()> {
+        // A rebuild drops the table and with it its triggers: keep their SQL and run it again.
+        let triggers = match &rendered.rebuilds {
+            Some(table) => introspect::triggers(&self.connection, table)?,
+            None => Vec::new(),
+        };
+        for sql in &rendered.statements {
+            self.execute(sql, &[])?;
+        }
+        for sql in &triggers {
+            self.batch(sql)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sqlite {
+    fn restore_foreign_keys(&mut self) -> Result<()> {
+        if self.foreign_keys_were_on {
+            self.batch("PRAGMA foreign_keys = ON")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! Database URLs: which backend, where, and a form safe to print.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// A parsed database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://relative.db`, `sqlite:///absolute/path.db`, `sqlite:relative.db`.
+    SqliteFile(PathBuf),
+    /// `sqlite::memory:`: a private in-memory database.
+    SqliteMemory,
+    /// `postgres://user:password@host:port/database` (or `postgresql://`), kept whole.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses a URL, or says how to write one.
+    ///
+    /// ```
+    /// use entmig_runtime::DatabaseUrl;
+    /// assert_eq!(DatabaseUrl::parse("sqlite://app.db").unwrap(), DatabaseUrl::SqliteFile("app.db".into()));
+    /// assert_eq!(DatabaseUrl::parse("sqlite:///var/app.db").unwrap(), DatabaseUrl::SqliteFile("/var/app.db".into()));
+    /// assert_eq!(DatabaseUrl::parse("sqlite::memory:").unwrap(), DatabaseUrl::SqliteMemory);
+    /// assert!(DatabaseUrl::parse("mysql://localhost/app").is_err());
+    /// ```
+    pub fn parse(url: &str) -> Result<DatabaseUrl> {
+        let url = url.trim();
+        let invalid = |reason: &str| Error::Url {
+            url: redact(url),
+            reason: reason.to_owned(),
+        };
+        if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+            return Ok(DatabaseUrl::SqliteMemory);
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(invalid(
+                    "no file; write sqlite://app.db (relative), sqlite:///var/app.db (absolute) or sqlite::memory:",
+                ));
+            }
+            return Ok(DatabaseUrl::SqliteFile(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        Err(invalid(
+            "entmig supports sqlite://path.db, sqlite::memory: and postgres://user@host/database",
+        ))
+    }
+}
+
+/// The URL with its password replaced by `***`, for messages and logs.
+///
+/// ```
+/// assert_eq!(entmig_runtime::redact("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
+/// assert_eq!(entmig_runtime::redact("sqlite://app.db"), "sqlite://app.db");
+/// ```
+pub fn redact(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let user_info = &authority[..at];
+    match user_info.find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &user_info[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        let url = "postgres://app:p@ss:w0rd@localhost:5433/db?sslmode=disable";
+        let shown = redact(url);
+        assert!(!shown.contains("w0rd"), "{shown}");
+        assert_eq!(
+            shown,
+            "postgres://app:***@localhost:5433/db?sslmode=disable"
+        );
+        let err = DatabaseUrl::parse("mysql://root:hunter2@localhost/db").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn empty_sqlite_path_says_how() {
+        let err = DatabaseUrl::parse("sqlite://").unwrap_err().to_string();
+        assert!(err.contains("sqlite:///var/app.db"), "{err}");
+    }
+}

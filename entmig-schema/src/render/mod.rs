@@ -1,0 +1,311 @@
+//! Rendering: ops to SQL statements for SQLite and PostgreSQL.
+//!
+//! Statements that sea-query writes the way we want (indexes, drops, renames, PostgreSQL's
+//! foreign keys) come from sea-query. Column definitions and `CREATE TABLE` are written here:
+//! sea-query leaves constraint names out of SQLite's `CREATE TABLE`, and introspection reads
+//! those names back; and it wraps defaults in parentheses, which SQLite then reports back as
+//! part of the default.
+//!
+//! Rendering tracks the schema as the ops change it, because SQLite's table rebuild needs the
+//! whole table as it is before and after each op.
+
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Column, DefaultValue, ForeignKey, Index, Schema, Table};
+use crate::op::{ApplyError, Op};
+
+/// A database dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// SQLite 3.35 or newer.
+    Sqlite,
+    /// PostgreSQL 12 or newer.
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+impl Backend {
+    /// Both backends.
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+    /// The schema as this backend stores it, so that it compares equal with what introspection
+    /// reads back. SQLite's only auto-increment column is `INTEGER PRIMARY KEY`, a 64-bit
+    /// integer: an auto-incremented `smallint` or `integer` reads back as `bigint`.
+    pub fn normalize(&self, schema: &Schema) -> Schema {
+        let mut schema = schema.clone();
+        if *self == Backend::Sqlite {
+            for table in schema.tables.values_mut() {
+                for column in &mut table.columns {
+                    if column.auto_increment {
+                        column.ty = crate::model::ColumnType::BigInt;
+                    }
+                }
+            }
+        }
+        schema
+    }
+}
+
+/// The SQL of one op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedOp {
+    /// The statements, in order, to run in the migration's transaction.
+    pub statements: Vec<String>,
+    /// On SQLite, the table this op rebuilds (copies into a new table), if it does. A rebuild
+    /// drops the table's triggers, so the runtime saves and recreates them around it.
+    pub rebuilds: Option<String>,
+}
+
+/// Why ops could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// An op does not fit the schema it is applied to.
+    #[error("step {step} ({op}) does not apply: {source}")]
+    Apply {
+        /// The 1-based position of the op.
+        step: usize,
+        /// The op, as one line.
+        op: String,
+        /// What is wrong.
+        source: ApplyError,
+    },
+}
+
+/// Renders `ops`, applied in order to a database whose schema is `schema`.
+///
+/// ```
+/// use entmig_schema::{render, Backend, Column, ColumnType, Op, Schema, Table};
+/// let mut users = Table::new("users");
+/// users.columns.push(Column::new("id", ColumnType::BigInt));
+/// let sql = render(&[Op::CreateTable { table: users }], &Schema::new(), Backend::Postgres).unwrap();
+/// assert_eq!(sql[0].statements, ["CREATE TABLE \"users\" (\n  \"id\" bigint NOT NULL\n)"]);
+/// ```
+pub fn render(
+    ops: &[Op],
+    schema: &Schema,
+    backend: Backend,
+) -> Result<Vec<RenderedOp>, RenderError> {
+    let mut schema = schema.clone();
+    let mut out = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        let before = schema.clone();
+        op.apply(&mut schema).map_err(|source| RenderError::Apply {
+            step: i + 1,
+            op: op.to_string(),
+            source,
+        })?;
+        out.push(match backend {
+            Backend::Sqlite => sqlite::render(op, &before, &schema),
+            Backend::Postgres => postgres::render(op, &before, &schema),
+        });
+    }
+    Ok(out)
+}
+
+/// `"name"`, with inner quotes doubled.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"a", "b"`.
+pub(crate) fn ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `'text'`, with inner quotes doubled.
+pub fn quote_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A default as SQL: literals quoted, SQL expressions as written.
+pub(crate) fn default_sql(default: &DefaultValue) -> String {
+    match default {
+        DefaultValue::String(s) => quote_string(s),
+        DefaultValue::Integer(i) => i.to_string(),
+        DefaultValue::Float(f) => format!("{f:?}"),
+        DefaultValue::Bool(true) => "TRUE".into(),
+        DefaultValue::Bool(false) => "FALSE".into(),
+        DefaultValue::Sql(sql) => sql.clone(),
+    }
+}
+
+/// `"name" TYPE [NOT NULL] [DEFAULT ..]` plus the backend's auto-increment words.
+pub(crate) fn column_def(column: &Column, backend: Backend) -> String {
+    let mut sql = format!(
+        "{} {}",
+        quote_ident(&column.name),
+        type_sql(column, backend)
+    );
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        sql.push_str(" DEFAULT ");
+        sql.push_str(&default_sql(default));
+    }
+    if column.auto_increment {
+        sql.push_str(match backend {
+            Backend::Sqlite => " PRIMARY KEY AUTOINCREMENT",
+            Backend::Postgres => " GENERATED BY DEFAULT AS IDENTITY",
+        });
+    }
+    sql
+}
+
+/// The column's SQL type in `backend`.
+pub(crate) fn type_sql(column: &Column, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => sqlite::type_sql(column),
+        Backend::Postgres => postgres::type_sql(&column.ty),
+    }
+}
+
+/// `CONSTRAINT "fk" FOREIGN KEY ("a") REFERENCES "t" ("id") [ON DELETE ..] [ON UPDATE ..]`.
+pub(crate) fn foreign_key_clause(fk: &ForeignKey) -> String {
+    let mut sql = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        quote_ident(&fk.name),
+        ident_list(&fk.columns),
+        quote_ident(&fk.referenced_table),
+        ident_list(&fk.referenced_columns)
+    );
+    if !fk.on_delete.is_no_action() {
+        sql.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if !fk.on_update.is_no_action() {
+        sql.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    sql
+}
+
+/// `CREATE TABLE` with columns, key and foreign keys, one definition a line.
+pub(crate) fn create_table(table: &Table, name: &str, backend: Backend) -> String {
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| column_def(c, backend))
+        .collect();
+    let key_in_column =
+        table.columns.iter().any(|c| c.auto_increment) && backend == Backend::Sqlite;
+    if !table.primary_key.is_empty() && !key_in_column {
+        lines.push(match backend {
+            Backend::Sqlite => format!("PRIMARY KEY ({})", ident_list(&table.primary_key)),
+            Backend::Postgres => format!(
+                "CONSTRAINT {} PRIMARY KEY ({})",
+                quote_ident(&postgres::primary_key_name(name)),
+                ident_list(&table.primary_key)
+            ),
+        });
+    }
+    lines.extend(table.foreign_keys.iter().map(foreign_key_clause));
+    format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        quote_ident(name),
+        lines.join(",\n  ")
+    )
+}
+
+/// `CREATE [UNIQUE] INDEX`, through sea-query.
+pub(crate) fn create_index(table: &str, index: &Index, backend: Backend) -> String {
+    let mut statement = sea_query::Index::create();
+    statement
+        .name(&index.name)
+        .table(sea_query::Alias::new(table));
+    for column in &index.columns {
+        statement.col(sea_query::Alias::new(column));
+    }
+    if index.unique {
+        statement.unique();
+    }
+    build(&statement, backend)
+}
+
+/// `DROP INDEX`, through sea-query.
+pub(crate) fn drop_index(table: &str, index: &Index, backend: Backend) -> String {
+    let statement = sea_query::Index::drop()
+        .name(&index.name)
+        .table(sea_query::Alias::new(table))
+        .to_owned();
+    build(&statement, backend)
+}
+
+/// `DROP TABLE`, through sea-query.
+pub(crate) fn drop_table(table: &str, backend: Backend) -> String {
+    build(
+        &sea_query::Table::drop()
+            .table(sea_query::Alias::new(table))
+            .to_owned(),
+        backend,
+    )
+}
+
+/// `ALTER TABLE .. RENAME TO ..`, through sea-query.
+pub(crate) fn rename_table(from: &str, to: &str, backend: Backend) -> String {
+    build(
+        &sea_query::Table::rename()
+            .table(sea_query::Alias::new(from), sea_query::Alias::new(to))
+            .to_owned(),
+        backend,
+    )
+}
+
+/// `ALTER TABLE .. RENAME COLUMN .. TO ..`, through sea-query.
+pub(crate) fn rename_column(table: &str, from: &str, to: &str, backend: Backend) -> String {
+    build(
+        &sea_query::Table::alter()
+            .table(sea_query::Alias::new(table))
+            .rename_column(sea_query::Alias::new(from), sea_query::Alias::new(to))
+            .to_owned(),
+        backend,
+    )
+}
+
+fn build(statement: &impl sea_query::SchemaStatementBuilder, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => statement.to_string(sea_query::SqliteQueryBuilder),
+        Backend::Postgres => statement.to_string(sea_query::PostgresQueryBuilder),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_strings_are_quoted() {
+        assert_eq!(quote_ident("user"), "\"user\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_string("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn defaults_render_as_literals() {
+        assert_eq!(default_sql(&DefaultValue::Float(1.0)), "1.0");
+        assert_eq!(default_sql(&DefaultValue::Float(-2.5e-7)), "-2.5e-7");
+        assert_eq!(default_sql(&DefaultValue::Integer(-3)), "-3");
+        assert_eq!(default_sql(&DefaultValue::Bool(true)), "TRUE");
+        assert_eq!(
+            default_sql(&DefaultValue::Sql("CURRENT_TIMESTAMP".into())),
+            "CURRENT_TIMESTAMP"
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! SQLite: plain `ALTER TABLE` where SQLite has it, and otherwise the data-preserving table
+//! rebuild of SQLite's documented procedure (https://www.sqlite.org/lang_altertable.html#otheralter):
+//! create the new table under a temporary name, copy the rows, drop the old table, rename the
+//! new one, create the indexes again.
+//!
+//! The runtime supplies the parts of the procedure that cannot sit in a migration's statements:
+//! foreign keys are switched off outside the transaction (so dropping a parent table cannot
+//! cascade-delete child rows), `PRAGMA foreign_key_check` runs before commit, and triggers are
+//! saved and recreated around a rebuild.
+
+use super::{Backend, column_def, rename_column, rename_table};
+use super::{
+    RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
+    quote_ident,
+};
+use crate::model::{Column, ColumnType, Schema, Table};
+use crate::op::{Fill, Op};
+
+/// The prefix of the temporary table of a rebuild.
+pub(crate) const REBUILD_PREFIX: &str = "__entmig_new_";
+
+/// The declared SQLite type of a column. The names read back to the same [`ColumnType`]
+/// (see `ColumnType::from_sql_name`), and each gives SQLite the right type affinity: JSON is
+/// `JSON_TEXT` so that a document such as `5` stays text instead of becoming a number.
+pub(crate) fn type_sql(column: &Column) -> String {
+    if column.auto_increment {
+        // The only column SQLite can generate: a rowid alias, declared exactly `INTEGER`.
+        return "INTEGER".into();
+    }
+    match &column.ty {
+        ColumnType::Boolean => "BOOLEAN".into(),
+        ColumnType::SmallInt => "SMALLINT".into(),
+        ColumnType::Integer => "INTEGER".into(),
+        ColumnType::BigInt => "BIGINT".into(),
+        ColumnType::Real => "REAL".into(),
+        ColumnType::Double => "DOUBLE".into(),
+        ColumnType::Decimal {
+            precision: Some(p),
+            scale,
+        } => format!("NUMERIC({p}, {})", scale.unwrap_or(0)),
+        ColumnType::Decimal { .. } => "NUMERIC".into(),
+        ColumnType::Text => "TEXT".into(),
+        ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+        ColumnType::Bytes => "BLOB".into(),
+        ColumnType::Date => "DATE".into(),
+        ColumnType::Time => "TIME".into(),
+        ColumnType::Timestamp => "TIMESTAMP".into(),
+        ColumnType::TimestampTz => "TIMESTAMPTZ".into(),
+        ColumnType::Uuid => "UUID".into(),
+        ColumnType::Json => "JSON_TEXT".into(),
+        ColumnType::Custom(name) => name.clone(),
+    }
+}
+
+pub(super) fn render(op: &Op, before: &Schema, after: &Schema) -> RenderedOp {
+    let plain = |statements: Vec<String>| RenderedOp {
+        statements,
+        rebuilds: None,
+    };
+    let b = Backend::Sqlite;
+    match op {
+        Op::CreateTable { table } => {
+            let mut statements = vec![create_table(table, &table.name, b)];
+            statements.extend(
+                table
+                    .indexes
+                    .iter()
+                    .map(|i| create_index(&table.name, i, b)),
+            );
+            plain(statements)
+        }
+        Op::DropTable { table } => plain(vec![drop_table(&table.name, b)]),
+        Op::RenameTable { from, to } => plain(vec![rename_table(from, to, b)]),
+        Op::RenameColumn { table, from, to } => plain(vec![rename_column(table, from, to, b)]),
+        Op::AddIndex { table, index } => plain(vec![create_index(table, index, b)]),
+        Op::DropIndex { index, table } => plain(vec![drop_index(table, index, b)]),
+        Op::AddColumn {
+            table,
+            column,
+            fill: None,
+        } if can_add_in_place(column) => plain(vec![format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            quote_ident(table),
+            column_def(column, b)
+        )]),
+        Op::AddColumn { .. }
+        | Op::DropColumn { .. }
+        | Op::AlterColumn { .. }
+        | Op::AddForeignKey { .. }
+        | Op::DropForeignKey { .. }
+        | Op::SetPrimaryKey { .. } => {
+            let name = op.table();
+            match (before.table(name), after.table(name)) {
+                (Some(old), Some(new)) => rebuild(old, new, op),
+                // `Op::apply` has checked that the table exists on both sides.
+                _ => plain(Vec::new()),
+            }
+        }
+    }
+}
+
+/// SQLite's `ADD COLUMN` refuses a NOT NULL column without default, a non-constant default
+/// and a key; everything else it adds in place.
+fn can_add_in_place(column: &Column) -> bool {
+    let constant_default = match &column.default {
+        None => true,
+        Some(crate::model::DefaultValue::Sql(_)) => false,
+        Some(_) => true,
+    };
+    !column.auto_increment && constant_default && (column.nullable || column.default.is_some())
+}
+
+/// The rebuild of `old` into `new`; `op` says where added columns take their values.
+fn rebuild(old: &Table, new: &Table, op: &Op) -> RenderedOp {
+    let b = Backend::Sqlite;
+    let temporary = format!("{REBUILD_PREFIX}{}", new.name);
+    let mut targets = Vec::new();
+    let mut sources = Vec::new();
+    for column in &new.columns {
+        let source = match op {
+            Op::AddColumn {
+                column: added,
+                fill,
+                ..
+            } if added.name == column.name => match fill {
+                Some(Fill::Value(value)) => Some(default_sql(value)),
+                Some(Fill::CopyFrom(from)) => Some(quote_ident(from)),
+                // Nothing to copy: the column's default, or NULL, fills the rows.
+                None => None,
+            },
+            _ => old.column(&column.name).map(|_| quote_ident(&column.name)),
+        };
+        if let Some(source) = source {
+            targets.push(column.name.clone());
+            sources.push(source);
+        }
+    }
+    let mut statements = vec![create_table(new, &temporary, b)];
+    if !targets.is_empty() {
+        statements.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            quote_ident(&temporary),
+            ident_list(&targets),
+            sources.join(", "),
+            quote_ident(&old.name)
+        ));
+    }
+    statements.push(drop_table(&old.name, b));
+    // In legacy mode the rename neither checks nor rewrites the views and foreign keys that
+    // name the old table: they go on naming it, and now mean the new one.
+    statements.push("PRAGMA legacy_alter_table = ON".into());
+    statements.push(rename_table(&temporary, &new.name, b));
+    statements.push("PRAGMA legacy_alter_table = OFF".into());
+    statements.extend(new.indexes.iter().map(|i| create_index(&new.name, i, b)));
+    RenderedOp {
+        statements,
+        rebuilds: Some(new.name.clone()),
+    }
+}
