@@ -169,7 +169,12 @@ impl Transaction<'_> {
             return Ok(());
         }
         let schema = self.driver.introspect()?;
-        for rendered in render(ops, &schema, self.driver.backend())? {
+        self.apply_to(&schema, ops)
+    }
+
+    /// Applies ops to a database whose schema the caller has just read.
+    pub(crate) fn apply_to(&mut self, schema: &Schema, ops: &[Op]) -> Result<()> {
+        for rendered in render(ops, schema, self.driver.backend())? {
             self.driver.run_rendered(&rendered)?;
         }
         Ok(())

@@ -38,7 +38,8 @@ pub use database::{Database, Transaction};
 pub use entmig_derive::Entity;
 pub use entmig_schema::{
     Backend, Column, ColumnType, DefaultValue, Diff, Entity, EntitySet, Fill, ForeignKey, Index,
-    Op, PossibleRename, ReferentialAction, Schema, Table, diff, invert, naming, snapshot,
+    Op, PossibleRename, ReferentialAction, RenderedOp, Schema, Table, diff, invert, naming, render,
+    snapshot,
 };
 pub use error::{Error, Result};
 pub use sync::{SyncOptions, SyncReport};

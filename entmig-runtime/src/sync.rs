@@ -58,13 +58,18 @@ impl Database {
                 report.dropped = drop_all(tx)?;
             }
             let live = tx.introspect()?;
-            let managed = Schema::from_tables(live.tables.into_values().filter(|t| {
-                target.tables.contains_key(&t.name)
-                    || target
-                        .tables
-                        .values()
-                        .any(|e| e.renamed_from.as_deref() == Some(&t.name))
-            }));
+            let managed = Schema::from_tables(
+                live.tables
+                    .values()
+                    .filter(|t| {
+                        target.tables.contains_key(&t.name)
+                            || target
+                                .tables
+                                .values()
+                                .any(|e| e.renamed_from.as_deref() == Some(&t.name))
+                    })
+                    .cloned(),
+            );
             let diff = diff(&managed, &target);
             if !options.allow_data_loss {
                 let steps: Vec<String> = diff.destructive().map(ToString::to_string).collect();
@@ -91,7 +96,7 @@ impl Database {
                     });
                 }
             }
-            tx.apply(&diff.ops)?;
+            tx.apply_to(&live, &diff.ops)?;
             report.ops = diff.ops;
             Ok(report)
         })

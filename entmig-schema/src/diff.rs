@@ -114,13 +114,31 @@ impl Diff {
 /// ```
 pub fn diff(from: &Schema, to: &Schema) -> Diff {
     let renames = renames(from, to);
-    let to = to.without_hints();
+    // Copies only where there is something to take out or apply: a diff of two large,
+    // mostly equal schemas is the common case and should cost little.
+    let stripped;
+    let to = if has_hints(to) {
+        stripped = to.without_hints();
+        &stripped
+    } else {
+        to
+    };
+    if renames.is_empty() {
+        return diff_plain(from, to, renames);
+    }
     // Renames keep their tables' contents; what remains is a diff without renames.
     match apply_all(from, &renames) {
-        Ok(mid) => diff_plain(&mid, &to, renames),
+        Ok(mid) => diff_plain(&mid, to, renames),
         // Hints that cannot apply are ignored rather than trusted.
-        Err(_) => diff_plain(from, &to, Vec::new()),
+        Err(_) => diff_plain(from, to, Vec::new()),
     }
+}
+
+fn has_hints(schema: &Schema) -> bool {
+    schema
+        .tables
+        .values()
+        .any(|t| t.renamed_from.is_some() || t.columns.iter().any(|c| c.renamed_from.is_some()))
 }
 
 /// [`diff`], with some possible renames accepted as renames.

@@ -371,12 +371,25 @@ pub fn edit(rng: &mut Rng, a: &Schema) -> (Schema, Edits) {
                     .filter(|i| i.unique)
                     .flat_map(|i| &i.columns)
                     .collect();
+                // A restored column holds one zero value in every row: it cannot have been
+                // unique, in the source schema or here.
+                let source = a.tables.get(t.renamed_from.as_deref().unwrap_or(&t.name));
+                let unique_in_source = |c: &Column| {
+                    let old = c.renamed_from.as_ref().unwrap_or(&c.name);
+                    source.is_some_and(|s| {
+                        s.primary_key.contains(old)
+                            || s.indexes
+                                .iter()
+                                .any(|i| i.unique && i.columns.contains(old))
+                    })
+                };
                 let droppable: Vec<String> = t
                     .columns
                     .iter()
                     .filter(|c| {
                         !t.primary_key.contains(&c.name)
                             && !uniquely_indexed.contains(&c.name)
+                            && !unique_in_source(c)
                             && t.columns.len() > 1
                     })
                     .map(|c| c.name.clone())
@@ -454,10 +467,19 @@ pub fn edit(rng: &mut Rng, a: &Schema) -> (Schema, Edits) {
                     })
                     .collect();
                 if let Some(&i) = candidates.get(rng.below(candidates.len().max(1))) {
+                    // Rows may hold NULL in a foreign-key column, now or in the source schema.
+                    let column_name = &t.columns[i].name;
+                    let source_name = t.columns[i].renamed_from.as_ref().unwrap_or(column_name);
+                    let source_table = a.tables.get(t.renamed_from.as_deref().unwrap_or(&t.name));
                     let in_foreign_key = t
                         .foreign_keys
                         .iter()
-                        .any(|fk| fk.columns.contains(&t.columns[i].name));
+                        .any(|fk| fk.columns.contains(column_name))
+                        || source_table.is_some_and(|s| {
+                            s.foreign_keys
+                                .iter()
+                                .any(|fk| fk.columns.contains(source_name))
+                        });
                     let source_table = t.renamed_from.clone().unwrap_or_else(|| t.name.clone());
                     let column = &mut t.columns[i];
                     if !column.nullable {

@@ -110,8 +110,13 @@ fn round_trip(seed: u64) {
     }
 }
 
+/// 500 cases by default; `PROPTEST_CASES=20000` explores further.
+fn config() -> ProptestConfig {
+    ProptestConfig::with_cases(500)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(500))]
+    #![proptest_config(config())]
 
     #[test]
     fn diff_applies_and_inverts_on_sqlite(seed in any::<u64>()) {

@@ -44,7 +44,8 @@ impl Backend {
 
     /// The schema as this backend stores it, so that it compares equal with what introspection
     /// reads back. SQLite's only auto-increment column is `INTEGER PRIMARY KEY`, a 64-bit
-    /// integer: an auto-incremented `smallint` or `integer` reads back as `bigint`.
+    /// integer: an auto-incremented `smallint` or `integer` reads back as `bigint`. Rename hints
+    /// are kept, so the result can still be diffed against a live schema.
     pub fn normalize(&self, schema: &Schema) -> Schema {
         let mut schema = schema.clone();
         if *self == Backend::Sqlite {
@@ -103,15 +104,22 @@ pub fn render(
     let mut schema = schema.clone();
     let mut out = Vec::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
-        let before = schema.clone();
+        // Only the table the op changes is needed as it was; copying the whole schema for
+        // every op would make rendering quadratic in the number of tables.
+        let name_before = match op {
+            Op::RenameTable { from, .. } => from.as_str(),
+            _ => op.table(),
+        };
+        let before = schema.table(name_before).cloned();
         op.apply(&mut schema).map_err(|source| RenderError::Apply {
             step: i + 1,
             op: op.to_string(),
             source,
         })?;
+        let after = schema.table(op.table());
         out.push(match backend {
-            Backend::Sqlite => sqlite::render(op, &before, &schema),
-            Backend::Postgres => postgres::render(op, &before, &schema),
+            Backend::Sqlite => sqlite::render(op, before.as_ref(), after),
+            Backend::Postgres => postgres::render(op, before.as_ref()),
         });
     }
     Ok(out)

@@ -7,7 +7,7 @@ use super::{
     drop_table, ident_list,
 };
 use super::{foreign_key_clause, quote_ident, quote_string, rename_column, rename_table};
-use crate::model::{ColumnType, Schema};
+use crate::model::{ColumnType, Table};
 use crate::naming;
 use crate::op::{Fill, Op};
 
@@ -43,7 +43,7 @@ pub(crate) fn primary_key_name(table: &str) -> String {
     naming::fit(&format!("{table}_pkey"))
 }
 
-pub(super) fn render(op: &Op, before: &Schema, _after: &Schema) -> RenderedOp {
+pub(super) fn render(op: &Op, before: Option<&Table>) -> RenderedOp {
     let b = Backend::Postgres;
     let alter =
         |table: &str, action: String| format!("ALTER TABLE {} {action}", quote_ident(table));
@@ -62,10 +62,7 @@ pub(super) fn render(op: &Op, before: &Schema, _after: &Schema) -> RenderedOp {
         Op::RenameTable { from, to } => {
             let mut statements = vec![rename_table(from, to, b)];
             // Keep the key's name `<table>_pkey`, so later key changes can name it.
-            if before
-                .table(from)
-                .is_some_and(|t| !t.primary_key.is_empty())
-            {
+            if before.is_some_and(|t| !t.primary_key.is_empty()) {
                 statements.push(alter(
                     to,
                     format!(

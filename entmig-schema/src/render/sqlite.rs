@@ -13,7 +13,7 @@ use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
     quote_ident,
 };
-use crate::model::{Column, ColumnType, Schema, Table};
+use crate::model::{Column, ColumnType, Table};
 use crate::op::{Fill, Op};
 
 /// The prefix of the temporary table of a rebuild.
@@ -52,7 +52,7 @@ pub(crate) fn type_sql(column: &Column) -> String {
     }
 }
 
-pub(super) fn render(op: &Op, before: &Schema, after: &Schema) -> RenderedOp {
+pub(super) fn render(op: &Op, before: Option<&Table>, after: Option<&Table>) -> RenderedOp {
     let plain = |statements: Vec<String>| RenderedOp {
         statements,
         rebuilds: None,
@@ -89,8 +89,7 @@ pub(super) fn render(op: &Op, before: &Schema, after: &Schema) -> RenderedOp {
         | Op::AddForeignKey { .. }
         | Op::DropForeignKey { .. }
         | Op::SetPrimaryKey { .. } => {
-            let name = op.table();
-            match (before.table(name), after.table(name)) {
+            match (before, after) {
                 (Some(old), Some(new)) => rebuild(old, new, op),
                 // `Op::apply` has checked that the table exists on both sides.
                 _ => plain(Vec::new()),

@@ -1,0 +1,1 @@
+ALTER TABLE "user" ADD CONSTRAINT "fk_user_group_id" FOREIGN KEY ("group_id") REFERENCES "group" ("id") ON DELETE SET NULL ON UPDATE CASCADE;

@@ -1,0 +1,21 @@
+CREATE TABLE "every_type" (
+  "c0" boolean DEFAULT TRUE,
+  "c1" smallint NOT NULL DEFAULT -1,
+  "c2" integer NOT NULL,
+  "c3" bigint,
+  "c4" real,
+  "c5" double precision,
+  "c6" numeric(12, 2),
+  "c7" numeric,
+  "c8" text DEFAULT 'it''s',
+  "c9" varchar(20),
+  "c10" bytea,
+  "c11" date,
+  "c12" time,
+  "c13" timestamp,
+  "c14" timestamptz,
+  "c15" uuid,
+  "c16" jsonb,
+  "c17" inet,
+  CONSTRAINT "every_type_pkey" PRIMARY KEY ("c1", "c2")
+);

@@ -1,0 +1,21 @@
+CREATE TABLE "every_type" (
+  "c0" BOOLEAN DEFAULT TRUE,
+  "c1" SMALLINT NOT NULL DEFAULT -1,
+  "c2" INTEGER NOT NULL,
+  "c3" BIGINT,
+  "c4" REAL,
+  "c5" DOUBLE,
+  "c6" NUMERIC(12, 2),
+  "c7" NUMERIC,
+  "c8" TEXT DEFAULT 'it''s',
+  "c9" VARCHAR(20),
+  "c10" BLOB,
+  "c11" DATE,
+  "c12" TIME,
+  "c13" TIMESTAMP,
+  "c14" TIMESTAMPTZ,
+  "c15" UUID,
+  "c16" JSON_TEXT,
+  "c17" inet,
+  PRIMARY KEY ("c1", "c2")
+);

@@ -1,0 +1,9 @@
+CREATE TABLE "user" (
+  "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+  "email" VARCHAR(255) NOT NULL,
+  "group_id" BIGINT,
+  "score" DOUBLE NOT NULL DEFAULT 0.5,
+  "created_at" TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  CONSTRAINT "fk_user_group_id" FOREIGN KEY ("group_id") REFERENCES "group" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+CREATE UNIQUE INDEX "uq_user_email" ON "user" ("email");

@@ -1,0 +1,1 @@
+ALTER TABLE "user" DROP CONSTRAINT "fk_user_group_id";

@@ -1,0 +1,2 @@
+ALTER TABLE "group" RENAME TO "team";
+ALTER TABLE "team" RENAME CONSTRAINT "group_pkey" TO "team_pkey";

@@ -1,0 +1,11 @@
+use entmig_runtime::Entity;
+
+#[derive(Entity)]
+#[entmig(index(columns = "email, email"))]
+struct User {
+    #[entmig(primary_key)]
+    id: i64,
+    email: String,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use entmig_runtime::Entity;
+
+#[derive(Entity)]
+#[entmig(primary_key(columns = "post_id, tag"))]
+struct PostTag {
+    post_id: i64,
+    tag_id: i64,
+}
+
+fn main() {}

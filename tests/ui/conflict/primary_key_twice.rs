@@ -1,0 +1,11 @@
+use entmig_runtime::Entity;
+
+#[derive(Entity)]
+#[entmig(primary_key(columns = "post_id, tag_id"))]
+struct PostTag {
+    #[entmig(primary_key)]
+    post_id: i64,
+    tag_id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use entmig_runtime::Entity;
+
+#[derive(Entity)]
+#[entmig(crate = "::entmig")]
+struct User {
+    #[entmig(primary_key)]
+    id: i64,
+}
+
+fn main() {}

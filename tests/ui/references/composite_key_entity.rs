@@ -1,0 +1,18 @@
+use entmig_runtime::Entity;
+
+#[derive(Entity)]
+#[entmig(primary_key(columns = "post_id, tag_id"))]
+struct PostTag {
+    post_id: i64,
+    tag_id: i64,
+}
+
+#[derive(Entity)]
+struct Like {
+    #[entmig(primary_key)]
+    id: i64,
+    #[entmig(references = "PostTag")]
+    post_tag: i64,
+}
+
+fn main() {}

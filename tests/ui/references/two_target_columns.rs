@@ -1,0 +1,11 @@
+use entmig_runtime::Entity;
+
+#[derive(Entity)]
+struct Post {
+    #[entmig(primary_key)]
+    id: i64,
+    #[entmig(references = "users(id, org_id)")]
+    author_id: i64,
+}
+
+fn main() {}

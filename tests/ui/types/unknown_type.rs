@@ -1,0 +1,12 @@
+use entmig_runtime::Entity;
+
+struct Money(i64);
+
+#[derive(Entity)]
+struct Invoice {
+    #[entmig(primary_key)]
+    id: i64,
+    total: Money,
+}
+
+fn main() {}
