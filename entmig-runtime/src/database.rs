@@ -1,5 +1,7 @@
 //! A connection to one database, whatever its backend, and the transactions that change it.
 
+use std::time::Duration;
+
 use entmig_schema::{Backend, Op, Schema, render};
 
 use crate::error::{Error, Result};
@@ -7,6 +9,11 @@ use crate::url::{DatabaseUrl, redact};
 use crate::value::Value;
 
 /// The primitives a backend provides; everything above them is written once.
+///
+/// A run holds one lock ([`Driver::lock`] .. [`Driver::unlock`]); inside it each migration is
+/// one transaction ([`Driver::begin`] .. [`Driver::commit`] or [`Driver::rollback`]). On SQLite
+/// the lock is an outer `BEGIN IMMEDIATE` transaction and a migration is a savepoint; on
+/// PostgreSQL the lock is an advisory lock and a migration a transaction.
 pub(crate) trait Driver {
     /// The dialect.
     fn backend(&self) -> Backend;
@@ -14,13 +21,27 @@ pub(crate) trait Driver {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
     /// Runs one query with parameters; its rows.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>>;
+    /// Runs SQL that may hold several statements.
+    fn execute_batch(&mut self, sql: &str) -> Result<()>;
     /// Reads the live schema, leaving out tables entmig never manages.
     fn introspect(&mut self) -> Result<Schema>;
-    /// Starts a transaction that will change the schema, taking what locks it needs.
+    /// `true` when a table of that name exists (managed or not).
+    fn has_table(&mut self, name: &str) -> Result<bool>;
+    /// The names of every table, children before the tables they reference where known.
+    fn all_tables(&mut self) -> Result<Vec<String>>;
+    /// Takes the lock that keeps other migrators out, waiting at most `timeout`.
+    fn lock(&mut self, timeout: Duration) -> Result<()>;
+    /// Makes what was done under the lock durable and releases it.
+    fn unlock(&mut self) -> Result<()>;
+    /// Releases the lock after a failure, keeping only what was committed.
+    fn abort(&mut self) -> Result<()>;
+    /// Makes what was done so far durable without releasing the lock.
+    fn checkpoint(&mut self) -> Result<()>;
+    /// Starts one migration's transaction.
     fn begin(&mut self) -> Result<()>;
-    /// Checks the changed schema and commits.
+    /// Checks the changed schema and ends the migration's transaction.
     fn commit(&mut self) -> Result<()>;
-    /// Abandons the transaction.
+    /// Undoes the migration's transaction.
     fn rollback(&mut self) -> Result<()>;
     /// Runs the statements of one rendered op, keeping what a SQLite rebuild would lose.
     fn run_rendered(&mut self, rendered: &entmig_schema::RenderedOp) -> Result<()> {
@@ -30,6 +51,9 @@ pub(crate) trait Driver {
         Ok(())
     }
 }
+
+/// How long `synchronize` and `Database::transaction` wait for another process's lock.
+pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An open database: SQLite (a file or memory) or PostgreSQL.
 ///
@@ -104,6 +128,11 @@ impl Database {
         self.driver.introspect()
     }
 
+    /// The names of every table of the database, managed or not.
+    pub fn all_tables(&mut self) -> Result<Vec<String>> {
+        self.driver.all_tables()
+    }
+
     /// Applies ops in one transaction: all of them, or none.
     pub fn apply(&mut self, ops: &[Op]) -> Result<()> {
         self.transaction(|tx| tx.apply(ops))
@@ -115,31 +144,63 @@ impl Database {
         &mut self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        self.driver.begin()?;
-        let mut tx = Transaction {
-            driver: self.driver.as_mut(),
-        };
-        match f(&mut tx) {
-            Ok(value) => match self.driver.commit() {
-                Ok(()) => Ok(value),
-                Err(error) => {
-                    // The transaction may be open still (a failed check) or gone; either way
-                    // the error is what the caller needs.
-                    let _ = self.driver.rollback();
-                    Err(error)
-                }
-            },
+        self.driver.lock(DEFAULT_LOCK_TIMEOUT)?;
+        let result = self.in_transaction(None, f);
+        match result {
+            Ok(value) => {
+                self.driver.unlock()?;
+                Ok(value)
+            }
             Err(error) => {
-                let _ = self.driver.rollback();
+                let _ = self.driver.abort();
                 Err(error)
             }
         }
     }
+
+    /// One transaction inside a held lock.
+    pub(crate) fn in_transaction<T>(
+        &mut self,
+        progress: Option<&Progress<'_>>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.driver.begin()?;
+        let mut tx = Transaction {
+            driver: self.driver.as_mut(),
+            progress,
+        };
+        let result = f(&mut tx).and_then(|value| self.driver.commit().map(|()| value));
+        if result.is_err() {
+            let _ = self.driver.rollback();
+        }
+        result
+    }
+
+    /// Runs `f` under a held lock but outside any transaction (non-transactional migrations).
+    pub(crate) fn outside_transaction<T>(
+        &mut self,
+        progress: Option<&Progress<'_>>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut tx = Transaction {
+            driver: self.driver.as_mut(),
+            progress,
+        };
+        f(&mut tx)
+    }
+
+    pub(crate) fn driver(&mut self) -> &mut dyn Driver {
+        self.driver.as_mut()
+    }
 }
+
+/// Where a data step reports its progress: the migration's id, the step, rows done so far.
+pub(crate) type Progress<'a> = dyn Fn(&str, u64) + 'a;
 
 /// An open transaction: what a migration's data steps are given.
 pub struct Transaction<'a> {
     driver: &'a mut dyn Driver,
+    progress: Option<&'a Progress<'a>>,
 }
 
 impl Transaction<'_> {
@@ -170,6 +231,36 @@ impl Transaction<'_> {
         }
         let schema = self.driver.introspect()?;
         self.apply_to(&schema, ops)
+    }
+
+    /// The names of every table of the database, managed or not.
+    pub fn all_tables(&mut self) -> Result<Vec<String>> {
+        self.driver.all_tables()
+    }
+
+    /// Runs SQL that may hold several statements separated by `;`.
+    pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.driver.execute_batch(sql)
+    }
+
+    pub(crate) fn run_rendered(&mut self, rendered: &entmig_schema::RenderedOp) -> Result<()> {
+        self.driver.run_rendered(rendered)
+    }
+
+    /// Runs `sql` until it changes no row, reporting the running total after each run; the
+    /// total. `sql` should change a bounded batch of rows each time (see `Plan::batched`).
+    pub fn batched(&mut self, step: &str, sql: &str) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let changed = self.driver.execute(sql, &[])?;
+            if changed == 0 {
+                return Ok(total);
+            }
+            total += changed;
+            if let Some(progress) = self.progress {
+                progress(step, total);
+            }
+        }
     }
 
     /// Applies ops to a database whose schema the caller has just read.

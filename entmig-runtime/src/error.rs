@@ -58,6 +58,76 @@ pub enum Error {
         /// How many rows the table holds.
         rows: i64,
     },
+    /// Another migrator held the lock for longer than the timeout.
+    #[error(
+        "waited {waited:?} for the migration lock, but {holder}; another instance may be \
+         migrating: wait for it, or raise the lock timeout"
+    )]
+    LockTimeout {
+        /// How long it waited.
+        waited: std::time::Duration,
+        /// Who holds it, as far as the database says.
+        holder: String,
+    },
+    /// A step of a migration failed; the migration's transaction was rolled back.
+    #[error("migration {id} failed at step {step} ({description}): {source}")]
+    Migration {
+        /// The migration.
+        id: String,
+        /// The 1-based step.
+        step: usize,
+        /// The step, as one line.
+        description: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
+    /// An applied migration's steps differ from the code's.
+    #[error(
+        "migration {id} was applied but has since changed; revert it first (with the code it was \
+         applied with) or undo the edit, and put new changes in a new migration"
+    )]
+    ChangedMigration {
+        /// The migration.
+        id: String,
+    },
+    /// The database records a migration that the code does not have.
+    #[error(
+        "migration {id} is recorded as applied but is not in this build; run a build that has it, \
+         or revert it with that build first"
+    )]
+    MissingMigration {
+        /// The migration.
+        id: String,
+    },
+    /// A pending migration is older than the newest applied one.
+    #[error(
+        "migration {id} is pending but older than {newest}, which is applied (a branch merged \
+         late?); check that it does not conflict, then run again with force (`--force`)"
+    )]
+    OutOfOrder {
+        /// The pending migration.
+        id: String,
+        /// The newest applied migration.
+        newest: String,
+    },
+    /// A non-transactional migration started and did not finish.
+    #[error(
+        "migration {id} started outside a transaction and did not finish, so part of it may have \
+         run; check the database by hand, then mark it resolved (`cargo entmig resolve {id} \
+         --applied` or `--rolled-back`)"
+    )]
+    Dirty {
+        /// The migration.
+        id: String,
+    },
+    /// `revert --to` names a migration that is not applied.
+    #[error(
+        "migration {id} is not applied, so there is nothing to revert to; see `cargo entmig status`"
+    )]
+    NotApplied {
+        /// The migration.
+        id: String,
+    },
     /// After the change, rows point at rows that do not exist.
     #[error(
         "the change leaves {count} row(s) of {table} whose foreign key points at a missing row \

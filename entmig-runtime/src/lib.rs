@@ -29,6 +29,8 @@
 
 mod database;
 mod error;
+pub mod migration;
+pub mod migrator;
 mod sqlite;
 mod sync;
 mod url;
@@ -37,11 +39,13 @@ mod value;
 pub use database::{Database, Transaction};
 pub use entmig_derive::Entity;
 pub use entmig_schema::{
-    Backend, Column, ColumnType, DefaultValue, Diff, Entity, EntitySet, Fill, ForeignKey, Index,
-    Op, PossibleRename, ReferentialAction, RenderedOp, Schema, Table, diff, invert, naming, render,
-    snapshot,
+    Backend, Change, Column, ColumnChanges, ColumnType, DefaultValue, Diff, Entity, EntitySet,
+    Fill, ForeignKey, Index, Op, PossibleRename, ReferentialAction, RenderedOp, Schema, Table,
+    diff, invert, naming, render, snapshot,
 };
 pub use error::{Error, Result};
+pub use migration::{MigrationTrait, Plan};
+pub use migrator::{Event, MigrationStatus, Migrator, Report, Revert, RunError, RunOptions, State};
 pub use sync::{SyncOptions, SyncReport};
 pub use url::{DatabaseUrl, redact};
 pub use value::Value;

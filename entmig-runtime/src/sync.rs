@@ -103,21 +103,20 @@ impl Database {
     }
 }
 
-/// Drops every table, children before parents.
+/// Drops every table. Foreign keys are not enforced inside the schema transaction on SQLite;
+/// on PostgreSQL `CASCADE` takes the constraints along.
 fn drop_all(tx: &mut crate::Transaction<'_>) -> Result<Vec<String>> {
-    let rows = tx.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        &[],
-    )?;
-    let mut dropped = Vec::new();
-    for row in rows {
-        if let Some(name) = row.first().and_then(|v| v.as_str()) {
-            tx.execute(
-                &format!("DROP TABLE {}", entmig_schema::render::quote_ident(name)),
-                &[],
-            )?;
-            dropped.push(name.to_owned());
-        }
+    let tables = tx.all_tables()?;
+    let cascade = match tx.backend() {
+        entmig_schema::Backend::Postgres => " CASCADE",
+        entmig_schema::Backend::Sqlite => "",
+    };
+    for name in &tables {
+        let sql = format!(
+            "DROP TABLE IF EXISTS {}{cascade}",
+            entmig_schema::render::quote_ident(name)
+        );
+        tx.execute(&sql, &[])?;
     }
-    Ok(dropped)
+    Ok(tables)
 }

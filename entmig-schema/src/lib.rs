@@ -28,7 +28,7 @@ pub use model::{
 pub use op::{
     ApplyError, Change, ColumnChanges, Fill, Op, apply_all, invert, is_widening, zero_value,
 };
-pub use render::{Backend, RenderError, RenderedOp, render};
+pub use render::{Backend, RenderError, RenderedOp, render, render_op};
 
 #[doc(hidden)]
 pub mod __private {

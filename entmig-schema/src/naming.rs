@@ -60,8 +60,13 @@ pub fn fit(name: &str) -> String {
 }
 
 /// FNV-1a, 64 bits: tiny, and fixed forever, unlike `std`'s hashers, whose output may change
-/// between Rust releases. A name that changed with the compiler would be a spurious migration.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+/// between Rust releases. A name that changed with the compiler would be a spurious migration,
+/// and a checksum that changed would make every applied migration look edited.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    fnv1a(bytes)
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in bytes {
         hash ^= u64::from(*byte);

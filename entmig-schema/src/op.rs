@@ -154,6 +154,43 @@ pub struct ColumnChanges {
 }
 
 impl ColumnChanges {
+    /// No changes yet; add them with the builder methods.
+    ///
+    /// ```
+    /// use entmig_schema::{ColumnChanges, ColumnType};
+    /// let changes = ColumnChanges::new()
+    ///     .ty(ColumnType::Text, ColumnType::Varchar(255))
+    ///     .nullable(true, false);
+    /// assert!(!changes.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The type changes from `from` to `to`.
+    pub fn ty(mut self, from: ColumnType, to: ColumnType) -> Self {
+        self.ty = Some(Change { from, to });
+        self
+    }
+
+    /// NULL becomes allowed (`true`) or refused (`false`).
+    pub fn nullable(mut self, from: bool, to: bool) -> Self {
+        self.nullable = Some(Change { from, to });
+        self
+    }
+
+    /// The default changes (`None`: no default).
+    pub fn default_value(mut self, from: Option<DefaultValue>, to: Option<DefaultValue>) -> Self {
+        self.default = Some(Change { from, to });
+        self
+    }
+
+    /// Generation by the database is switched on or off.
+    pub fn auto_increment(mut self, from: bool, to: bool) -> Self {
+        self.auto_increment = Some(Change { from, to });
+        self
+    }
+
     /// The changes that turn `from` into `to` (their names are not compared).
     pub fn between(from: &Column, to: &Column) -> Self {
         fn change<T: PartialEq + Clone>(a: &T, b: &T) -> Option<Change<T>> {

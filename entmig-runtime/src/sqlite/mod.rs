@@ -136,39 +136,101 @@ impl Driver for Sqlite {
         Ok(out)
     }
 
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.batch(sql)
+    }
+
     fn introspect(&mut self) -> Result<Schema> {
         introspect::schema(&self.connection)
     }
 
-    fn begin(&mut self) -> Result<()> {
+    fn has_table(&mut self, name: &str) -> Result<bool> {
+        let rows = self.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1",
+            &[Value::from(name)],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn all_tables(&mut self) -> Result<Vec<String>> {
+        let rows = self.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                row.into_iter()
+                    .next()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            })
+            .collect())
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<()> {
         // Foreign keys cannot be switched inside a transaction; off, a rebuilt parent table
-        // cannot cascade-delete its children. `commit` checks the keys before committing.
+        // cannot cascade-delete its children. `commit` checks the keys before each migration
+        // ends.
         self.foreign_keys_were_on = self.pragma_flag("foreign_keys")?;
         self.batch("PRAGMA foreign_keys = OFF")?;
-        // IMMEDIATE takes the write lock now, so two migrators cannot interleave.
-        if let Err(error) = self.batch("BEGIN IMMEDIATE") {
+        self.connection
+            .busy_timeout(timeout)
+            .map_err(|e| sql_error("PRAGMA busy_timeout", &e))?;
+        // IMMEDIATE takes the write lock now and holds it to the end of the run, so two
+        // migrators never interleave; the other waits up to `timeout`.
+        let locked = self.batch("BEGIN IMMEDIATE");
+        let _ = self.connection.busy_timeout(BUSY_TIMEOUT);
+        if let Err(error) = locked {
             self.restore_foreign_keys()?;
-            return Err(error);
+            return Err(match error {
+                Error::Sql { message, .. }
+                    if message.contains("locked") || message.contains("busy") =>
+                {
+                    Error::LockTimeout {
+                        waited: timeout,
+                        holder: "another process holds the SQLite write lock".into(),
+                    }
+                }
+                other => other,
+            });
         }
         Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<()> {
+        self.batch("COMMIT")?;
+        self.restore_foreign_keys()
+    }
+
+    fn abort(&mut self) -> Result<()> {
+        let result = if self.connection.is_autocommit() {
+            Ok(())
+        } else {
+            self.batch("COMMIT")
+        };
+        self.restore_foreign_keys()?;
+        result
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        self.batch("COMMIT")?;
+        self.batch("BEGIN IMMEDIATE")
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.batch("SAVEPOINT entmig_migration")
     }
 
     fn commit(&mut self) -> Result<()> {
         if let Some(violation) = introspect::foreign_key_violation(&self.connection)? {
             return Err(violation);
         }
-        self.batch("COMMIT")?;
-        self.restore_foreign_keys()
+        self.batch("RELEASE entmig_migration")
     }
 
     fn rollback(&mut self) -> Result<()> {
-        let result = if self.connection.is_autocommit() {
-            Ok(())
-        } else {
-            self.batch("ROLLBACK")
-        };
-        self.restore_foreign_keys()?;
-        result
+        self.batch("ROLLBACK TO entmig_migration")?;
+        self.batch("RELEASE entmig_migration")
     }
 
     fn run_rendered(&mut self, rendered: &RenderedOp) -> Result<()> {

@@ -102,27 +102,44 @@ pub fn render(
     backend: Backend,
 ) -> Result<Vec<RenderedOp>, RenderError> {
     let mut schema = schema.clone();
-    let mut out = Vec::with_capacity(ops.len());
-    for (i, op) in ops.iter().enumerate() {
-        // Only the table the op changes is needed as it was; copying the whole schema for
-        // every op would make rendering quadratic in the number of tables.
-        let name_before = match op {
-            Op::RenameTable { from, .. } => from.as_str(),
-            _ => op.table(),
-        };
-        let before = schema.table(name_before).cloned();
-        op.apply(&mut schema).map_err(|source| RenderError::Apply {
-            step: i + 1,
-            op: op.to_string(),
-            source,
-        })?;
-        let after = schema.table(op.table());
-        out.push(match backend {
-            Backend::Sqlite => sqlite::render(op, before.as_ref(), after),
-            Backend::Postgres => postgres::render(op, before.as_ref()),
-        });
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| render_op(op, &mut schema, backend).map_err(|e| e.at_step(i + 1)))
+        .collect()
+}
+
+/// Renders one op against `schema`, then applies it to `schema`, so that a caller rendering a
+/// long list keeps one schema up to date instead of copying it.
+pub fn render_op(
+    op: &Op,
+    schema: &mut Schema,
+    backend: Backend,
+) -> Result<RenderedOp, RenderError> {
+    // Only the table the op changes is needed as it was; copying the whole schema for every op
+    // would make rendering quadratic in the number of tables.
+    let name_before = match op {
+        Op::RenameTable { from, .. } => from.as_str(),
+        _ => op.table(),
+    };
+    let before = schema.table(name_before).cloned();
+    op.apply(schema).map_err(|source| RenderError::Apply {
+        step: 1,
+        op: op.to_string(),
+        source,
+    })?;
+    let after = schema.table(op.table());
+    Ok(match backend {
+        Backend::Sqlite => sqlite::render(op, before.as_ref(), after),
+        Backend::Postgres => postgres::render(op, before.as_ref()),
+    })
+}
+
+impl RenderError {
+    fn at_step(self, step: usize) -> Self {
+        match self {
+            RenderError::Apply { op, source, .. } => RenderError::Apply { step, op, source },
+        }
     }
-    Ok(out)
 }
 
 /// `"name"`, with inner quotes doubled.
