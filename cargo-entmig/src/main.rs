@@ -1,6 +1,5 @@
-//! `cargo entmig`: arrives with the CLI issue; for now it says so.
+//! `cargo entmig`: see the crate's library for the commands.
 
-fn main() {
-    eprintln!("cargo-entmig: the commands (make, run, revert, status, describe) are not built yet");
-    std::process::exit(2);
+fn main() -> std::process::ExitCode {
+    cargo_entmig::main(std::env::args_os().collect())
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 use entmig_schema::{Backend, Op, Schema, render};
 
 use crate::error::{Error, Result};
-use crate::url::{DatabaseUrl, redact};
+use crate::url::DatabaseUrl;
 use crate::value::Value;
+use entmig_schema::redact;
 
 /// The primitives a backend provides; everything above them is written once.
 ///
@@ -131,6 +132,23 @@ impl Database {
     /// The names of every table of the database, managed or not.
     pub fn all_tables(&mut self) -> Result<Vec<String>> {
         self.driver.all_tables()
+    }
+
+    /// Copies a SQLite file database aside with `VACUUM INTO`, as `<name>.<unix time>.bak`
+    /// next to it; the copy's path. `None` for databases that are not SQLite files (use the
+    /// database's own backup tools).
+    pub fn backup(&mut self) -> Result<Option<String>> {
+        let DatabaseUrl::SqliteFile(path) = DatabaseUrl::parse(&self.url)? else {
+            return Ok(None);
+        };
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let copy = format!("{}.{seconds}.bak", path.display());
+        let sql = format!("VACUUM INTO {}", entmig_schema::render::quote_string(&copy));
+        self.driver.execute(&sql, &[])?;
+        Ok(Some(copy))
     }
 
     /// Applies ops in one transaction: all of them, or none.

@@ -31,6 +31,8 @@ mod database;
 mod error;
 pub mod migration;
 pub mod migrator;
+#[doc(hidden)]
+pub mod runner;
 mod sqlite;
 mod sync;
 mod url;
@@ -38,6 +40,7 @@ mod value;
 
 pub use database::{Database, Transaction};
 pub use entmig_derive::Entity;
+pub use entmig_schema::redact;
 pub use entmig_schema::{
     Backend, Change, Column, ColumnChanges, ColumnType, DefaultValue, Diff, Entity, EntitySet,
     Fill, ForeignKey, Index, Op, PossibleRename, ReferentialAction, RenderedOp, Schema, Table,
@@ -47,7 +50,7 @@ pub use error::{Error, Result};
 pub use migration::{MigrationTrait, Plan};
 pub use migrator::{Event, MigrationStatus, Migrator, Report, Revert, RunError, RunOptions, State};
 pub use sync::{SyncOptions, SyncReport};
-pub use url::{DatabaseUrl, redact};
+pub use url::DatabaseUrl;
 pub use value::Value;
 
 /// Items the code that `#[derive(Entity)]` generates refers to. Not a public API.

@@ -552,6 +552,25 @@ impl Migrator {
         Ok(())
     }
 
+    /// The SQL that `run` would execute on `db` now: each pending migration's `up`, rendered
+    /// against the live schema as the migrations before it leave it. Reads only.
+    pub fn pending_sql(&self, db: &mut Database) -> Result<Vec<(String, Vec<String>)>> {
+        let pending: Vec<String> = self
+            .status(db)?
+            .into_iter()
+            .filter(|s| s.state == State::Pending)
+            .map(|s| s.id)
+            .collect();
+        let backend = db.backend();
+        let mut schema = db.introspect()?;
+        let mut out = Vec::new();
+        for entry in self.entries.iter().filter(|e| pending.contains(&e.id)) {
+            let plan = Plan::of(entry.migration(), Direction::Up);
+            out.push((entry.id.clone(), plan_sql(&plan, backend, &mut schema)?));
+        }
+        Ok(out)
+    }
+
     /// The SQL of every migration's `up` for `backend`, each rendered against the schema the
     /// migrations before it build: what `run` would execute on a fresh database. Needs no
     /// database.

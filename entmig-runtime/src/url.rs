@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use entmig_schema::redact;
+
 use crate::error::{Error, Result};
 
 /// A parsed database URL.
@@ -50,34 +52,6 @@ impl DatabaseUrl {
         Err(invalid(
             "entmig supports sqlite://path.db, sqlite::memory: and postgres://user@host/database",
         ))
-    }
-}
-
-/// The URL with its password replaced by `***`, for messages and logs.
-///
-/// ```
-/// assert_eq!(entmig_runtime::redact("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
-/// assert_eq!(entmig_runtime::redact("sqlite://app.db"), "sqlite://app.db");
-/// ```
-pub fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_owned();
-    };
-    let user_info = &authority[..at];
-    match user_info.find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &user_info[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
     }
 }
 

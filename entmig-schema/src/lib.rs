@@ -17,6 +17,7 @@ pub mod naming;
 mod op;
 #[cfg(feature = "parser")]
 pub mod parser;
+mod redact;
 pub mod render;
 pub mod snapshot;
 
@@ -28,6 +29,7 @@ pub use model::{
 pub use op::{
     ApplyError, Change, ColumnChanges, Fill, Op, apply_all, invert, is_widening, zero_value,
 };
+pub use redact::redact;
 pub use render::{Backend, RenderError, RenderedOp, render, render_op};
 
 #[doc(hidden)]

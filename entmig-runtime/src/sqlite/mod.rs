@@ -10,8 +10,8 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use crate::database::Driver;
 use crate::error::{Error, Result};
-use crate::url::redact;
 use crate::value::Value;
+use entmig_schema::redact;
 
 /// How long a statement waits for another connection's lock before failing.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,0 +1,340 @@
+//! The collector: the package's entities, read from its source without building it.
+//!
+//! It walks the module tree from the lib and bin roots as rustc would (`mod` declarations,
+//! `#[path]`, `mod.rs` and `name.rs` layouts, inline modules), parses each file with syn, and
+//! runs the derive's own parser on every `#[derive(Entity)]` struct. `#[cfg(test)]` modules and
+//! the migrations folder are skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use entmig_schema::parser::{EntityDef, parse_entity};
+use entmig_schema::{Schema, Table};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Item, Token};
+
+use crate::error::{Error, Result};
+
+/// One entity and where it was found.
+struct Found {
+    entity: EntityDef,
+    file: PathBuf,
+}
+
+/// The schema of every entity of the package whose module roots are `roots`, skipping files
+/// under `skip` (the migrations folder).
+pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
+    let mut walker = Walker {
+        skip: skip.to_owned(),
+        seen: BTreeSet::new(),
+        found: Vec::new(),
+        errors: Vec::new(),
+    };
+    for root in roots {
+        let dir = root.parent().unwrap_or(Path::new(".")).to_owned();
+        walker.file(root, &dir);
+    }
+    if !walker.errors.is_empty() {
+        return Err(Error::msg(
+            walker
+                .errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    resolve(walker.found)
+}
+
+struct Walker {
+    skip: PathBuf,
+    seen: BTreeSet<PathBuf>,
+    found: Vec<Found>,
+    errors: Vec<Error>,
+}
+
+impl Walker {
+    /// Reads a module file; `dir` is where its child modules' files are.
+    fn file(&mut self, path: &Path, dir: &Path) {
+        if path.starts_with(&self.skip) || !self.seen.insert(path.to_owned()) {
+            return;
+        }
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => {
+                self.errors.push(Error::file(path, error));
+                return;
+            }
+        };
+        match syn::parse_file(&text) {
+            Ok(file) => self.items(&file.items, path, dir),
+            Err(error) => self.errors.push(Error::Source {
+                path: path.to_owned(),
+                line: error.span().start().line,
+                column: error.span().start().column + 1,
+                message: format!("this file does not parse: {error}"),
+            }),
+        }
+    }
+
+    fn items(&mut self, items: &[Item], file: &Path, dir: &Path) {
+        for item in items {
+            match item {
+                Item::Struct(item) if derives_entity(&item.attrs) => {
+                    match parse_entity(&syn::DeriveInput::from(item.clone())) {
+                        Ok(entity) => self.found.push(Found {
+                            entity,
+                            file: file.to_owned(),
+                        }),
+                        Err(errors) => {
+                            self.errors
+                                .extend(errors.into_iter().map(|e| Error::syn(file, &e)));
+                        }
+                    }
+                }
+                Item::Mod(module) if !is_cfg_test(&module.attrs) => {
+                    let name = module.ident.to_string();
+                    let name = name.trim_start_matches("r#");
+                    let path_attr = path_attribute(&module.attrs);
+                    match &module.content {
+                        Some((_, items)) => {
+                            let child_dir = match &path_attr {
+                                Some(path) => file.parent().unwrap_or(dir).join(path),
+                                None => dir.join(name),
+                            };
+                            self.items(items, file, &child_dir);
+                        }
+                        None => {
+                            let candidates = match &path_attr {
+                                Some(path) => vec![file.parent().unwrap_or(dir).join(path)],
+                                None => vec![
+                                    dir.join(format!("{name}.rs")),
+                                    dir.join(name).join("mod.rs"),
+                                ],
+                            };
+                            // A missing module file is rustc's to report; nothing to read.
+                            if let Some(child) = candidates.iter().find(|c| c.is_file()) {
+                                let child_dir = if child.file_name().is_some_and(|f| f == "mod.rs")
+                                    || path_attr.is_some()
+                                {
+                                    child.parent().unwrap_or(dir).to_owned()
+                                } else {
+                                    dir.join(name)
+                                };
+                                self.file(child, &child_dir);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `#[derive(.., Entity, ..)]`, by bare name or any path ending in `Entity`.
+fn derives_entity(attrs: &[Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|attr| {
+            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .map(|paths| {
+                    paths
+                        .iter()
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "Entity"))
+                })
+                .unwrap_or(false)
+        })
+}
+
+fn is_cfg_test(attrs: &[Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .any(|attr| attr.parse_args::<syn::Ident>().is_ok_and(|i| i == "test"))
+}
+
+fn path_attribute(attrs: &[Attribute]) -> Option<PathBuf> {
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident("path"))
+        .and_then(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(PathBuf::from(s.value())),
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// Resolves `references = "Entity"` by struct name and builds the schema. Two entities with one
+/// table name are an error naming both.
+fn resolve(found: Vec<Found>) -> Result<Schema> {
+    let keys: BTreeMap<String, (String, Vec<String>)> = found
+        .iter()
+        .map(|f| {
+            (
+                f.entity.ident.to_string(),
+                (
+                    f.entity.table.name.clone(),
+                    f.entity.table.primary_key.clone(),
+                ),
+            )
+        })
+        .collect();
+    let mut tables: BTreeMap<String, (Table, &Found)> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for f in &found {
+        let lookup = |path: &syn::Path| {
+            let name = path.segments.last()?.ident.to_string();
+            keys.get(&name).cloned()
+        };
+        match f.entity.resolve(lookup) {
+            Ok(table) => {
+                if let Some((_, first)) = tables.get(&table.name) {
+                    errors.push(Error::msg(format!(
+                        "{}: entities `{}` ({}) and `{}` both map to the table `{}`; give one of them #[entmig(table = \"...\")]",
+                        f.file.display(),
+                        first.entity.ident,
+                        first.file.display(),
+                        f.entity.ident,
+                        table.name
+                    )));
+                } else {
+                    tables.insert(table.name.clone(), (table, f));
+                }
+            }
+            Err(error) => errors.push(Error::syn(&f.file, &error)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::msg(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    Ok(Schema::from_tables(tables.into_values().map(|(t, _)| t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    const USER: &str = "#[derive(Entity)] #[entmig(table = \"users\")] pub struct User { #[entmig(primary_key)] pub id: i64 }";
+
+    #[test]
+    fn walks_every_module_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            &[
+                (
+                    "src/lib.rs",
+                    "mod a; mod b; #[path = \"custom/place.rs\"] mod c; mod inline { mod deep; } #[cfg(test)] mod tests; mod migrations;",
+                ),
+                ("src/a.rs", &format!("{USER}\nmod child;")),
+                (
+                    "src/a/child.rs",
+                    "#[derive(Debug, entmig_runtime::Entity)] pub struct Post { #[entmig(primary_key)] pub id: i64, #[entmig(references = \"User\")] pub author: i64 }",
+                ),
+                (
+                    "src/b/mod.rs",
+                    "#[derive(Entity)] #[entmig(no_primary_key)] pub struct Log { pub line: String }",
+                ),
+                (
+                    "src/custom/place.rs",
+                    "#[derive(Entity)] pub struct Tag { #[entmig(primary_key)] pub id: i64 }",
+                ),
+                (
+                    "src/inline/deep.rs",
+                    "#[derive(Entity)] pub struct Deep { #[entmig(primary_key)] pub id: i64 }",
+                ),
+                (
+                    "src/tests.rs",
+                    "#[derive(Entity)] pub struct OnlyInTests { #[entmig(primary_key)] pub id: i64 }",
+                ),
+                ("src/migrations/mod.rs", "this is not parsed"),
+            ],
+        );
+        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
+        assert_eq!(
+            schema.tables.keys().collect::<Vec<_>>(),
+            ["deep", "log", "post", "tag", "users"]
+        );
+        assert_eq!(
+            schema.tables["post"].foreign_keys[0].referenced_table,
+            "users"
+        );
+    }
+
+    #[test]
+    fn problems_are_reported_at_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            &[
+                ("src/main.rs", "mod bad; mod broken;"),
+                (
+                    "src/bad.rs",
+                    "\n#[derive(Entity)]\npub struct A {\n    #[entmig(primary_key, uniqe)]\n    pub id: i64,\n}\n",
+                ),
+                ("src/broken.rs", "fn ("),
+            ],
+        );
+        let error = collect(&[root.join("src/main.rs")], &root.join("src/migrations"))
+            .unwrap_err()
+            .to_string();
+        let bad = root.join("src/bad.rs");
+        assert!(
+            error.contains(&format!(
+                "{}:4:27: unknown entmig field attribute `uniqe`; did you mean `unique`?",
+                bad.display()
+            )),
+            "{error}"
+        );
+        assert!(error.contains("broken.rs:1:"), "{error}");
+        assert!(error.contains("this file does not parse"), "{error}");
+    }
+
+    #[test]
+    fn two_entities_with_one_table_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            &[
+                ("src/lib.rs", &format!("{USER}\nmod other;")),
+                (
+                    "src/other.rs",
+                    "#[derive(Entity)] #[entmig(table = \"users\")] pub struct Person { #[entmig(primary_key)] pub id: i64 }",
+                ),
+            ],
+        );
+        let error = collect(&[root.join("src/lib.rs")], &root.join("src/migrations"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("entities `User`"), "{error}");
+        assert!(
+            error.contains("and `Person` both map to the table `users`"),
+            "{error}"
+        );
+    }
+}

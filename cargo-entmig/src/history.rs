@@ -1,0 +1,339 @@
+//! The migrations folder: its `mod.rs` (the list of modules), the module files, and the one
+//! snapshot of the schema that the migrations describe.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use entmig_schema::{Schema, snapshot};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Item, Token};
+
+use crate::error::{Error, Result};
+
+/// The snapshot's file name, in the migrations folder.
+pub const SNAPSHOT: &str = "snapshot.json";
+
+/// The state of a migrations folder.
+#[derive(Debug)]
+pub struct History {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The module names listed in `mod.rs`, oldest first (`m20261121_101500_create_user`).
+    pub modules: Vec<String>,
+    /// The schema the migrations describe (empty before the first).
+    pub snapshot: Schema,
+}
+
+impl History {
+    /// Reads the folder. A missing folder is an empty history.
+    pub fn load(dir: &Path) -> Result<History> {
+        let mod_rs = dir.join("mod.rs");
+        let modules = if mod_rs.is_file() {
+            read_modules(&mod_rs)?
+        } else {
+            Vec::new()
+        };
+        for module in &modules {
+            if !dir.join(format!("{module}.rs")).is_file()
+                && !dir.join(module).join("mod.rs").is_file()
+            {
+                return Err(Error::msg(format!(
+                    "{}: lists the migration `{module}`, but {} is missing; restore it from version control, or remove the migration from mod.rs if it was never applied anywhere",
+                    mod_rs.display(),
+                    dir.join(format!("{module}.rs")).display()
+                )));
+            }
+        }
+        let snapshot_path = dir.join(SNAPSHOT);
+        let snapshot = match std::fs::read_to_string(&snapshot_path) {
+            Ok(text) => snapshot::from_str(&text).map_err(|e| {
+                Error::msg(format!(
+                    "{}: {e}; restore the file from version control (it must describe the schema after the newest migration)",
+                    snapshot_path.display()
+                ))
+            })?,
+            Err(_) if modules.is_empty() => Schema::new(),
+            Err(_) => {
+                return Err(Error::msg(format!(
+                    "{} is missing, but mod.rs lists {} migration(s); restore it from version control",
+                    snapshot_path.display(),
+                    modules.len()
+                )));
+            }
+        };
+        Ok(History {
+            dir: dir.to_owned(),
+            modules,
+            snapshot,
+        })
+    }
+
+    /// The id of the newest migration (module name without its `m`).
+    pub fn newest_id(&self) -> Option<String> {
+        self.modules.last().map(|m| id_of(m))
+    }
+
+    /// Fails when two migrations were generated after the same one — two branches that each
+    /// added a migration, merged — naming both.
+    pub fn check_branches(&self) -> Result<()> {
+        let mut by_parent: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+        for module in &self.modules {
+            let path = self.module_path(module);
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::file(&path, e))?;
+            if let Some(after) = generated_after(&text) {
+                by_parent.entry(after).or_default().push(id_of(module));
+            }
+        }
+        for (parent, children) in by_parent {
+            if let [a, b, ..] = children.as_slice() {
+                let parent = parent.map_or("the start".to_owned(), |p| format!("migration {p}"));
+                return Err(Error::msg(format!(
+                    "migrations {a} and {b} were both generated after {parent}: two branches were merged; \
+                     revert {b} where it is applied, delete it, and generate it again with `cargo entmig make`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The file of a module.
+    pub fn module_path(&self, module: &str) -> PathBuf {
+        let file = self.dir.join(format!("{module}.rs"));
+        if file.is_file() {
+            file
+        } else {
+            self.dir.join(module).join("mod.rs")
+        }
+    }
+
+    /// Writes a new migration module, lists it in `mod.rs`, and writes the snapshot.
+    pub fn add(&mut self, module: &str, text: &str, snapshot: &Schema) -> Result<PathBuf> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::file(&self.dir, e))?;
+        let path = self.dir.join(format!("{module}.rs"));
+        write(&path, text)?;
+        self.modules.push(module.to_owned());
+        self.modules.sort();
+        self.write_index_and_snapshot(snapshot)?;
+        Ok(path)
+    }
+
+    /// Removes the newest migration's module and entry, and writes `snapshot` (the schema
+    /// before it).
+    pub fn remove_newest(&mut self, snapshot: &Schema) -> Result<()> {
+        if let Some(module) = self.modules.pop() {
+            let path = self.module_path(&module);
+            std::fs::remove_file(&path).map_err(|e| Error::file(&path, e))?;
+        }
+        self.write_index_and_snapshot(snapshot)
+    }
+
+    fn write_index_and_snapshot(&mut self, schema: &Schema) -> Result<()> {
+        let mut index = String::from(
+            "//! This crate's migrations, oldest first. `cargo entmig make` adds to this list.\n\nentmig_runtime::migrations! {\n",
+        );
+        for module in &self.modules {
+            index.push_str(&format!("    {module},\n"));
+        }
+        index.push_str("}\n");
+        write(&self.dir.join("mod.rs"), &index)?;
+        write(&self.dir.join(SNAPSHOT), &snapshot::to_string(schema))?;
+        self.snapshot = schema.clone();
+        Ok(())
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::file(path, e))
+}
+
+/// `m20261121_101500_create_user` → `20261121_101500_create_user`.
+pub fn id_of(module: &str) -> String {
+    module.strip_prefix('m').unwrap_or(module).to_owned()
+}
+
+/// The modules listed in `entmig_runtime::migrations! { .. }`.
+fn read_modules(mod_rs: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(mod_rs).map_err(|e| Error::file(mod_rs, e))?;
+    let file = syn::parse_file(&text).map_err(|e| Error::syn(mod_rs, &e))?;
+    for item in &file.items {
+        if let Item::Macro(item) = item {
+            if item
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "migrations")
+            {
+                let list = item
+                    .mac
+                    .parse_body_with(Punctuated::<Ident, Token![,]>::parse_terminated)
+                    .map_err(|e| Error::syn(mod_rs, &e))?;
+                let mut modules: Vec<String> = list.iter().map(ToString::to_string).collect();
+                modules.sort();
+                return Ok(modules);
+            }
+        }
+    }
+    Err(Error::msg(format!(
+        "{} does not list its migrations in `entmig_runtime::migrations! {{ .. }}`; write them there, one module name a line",
+        mod_rs.display()
+    )))
+}
+
+/// The id in `fn generated_after(..) { Some("..") }`, `Some(None)` for a first migration's
+/// `None`, or `None` when the module does not say (a hand-written one).
+fn generated_after(text: &str) -> Option<Option<String>> {
+    let start = text.find("fn generated_after")?;
+    let body = &text[start..];
+    let end = body.find('}')?;
+    let body = &body[..end];
+    match body.find("Some(\"") {
+        Some(at) => {
+            let rest = &body[at + 6..];
+            rest.find('"').map(|q| Some(rest[..q].to_owned()))
+        }
+        None => Some(None),
+    }
+}
+
+/// A new module name: `m<UTC timestamp>_<name>`, later than every existing one.
+pub fn next_module(name: &str, newest: Option<&str>) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let newest_seconds = newest.and_then(parse_timestamp).unwrap_or(0);
+    let seconds = now.max(newest_seconds + 1);
+    format!("m{}_{name}", format_timestamp(seconds))
+}
+
+/// `YYYYMMDD_HHMMSS` of a Unix time (UTC).
+pub fn format_timestamp(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rem = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}{month:02}{day:02}_{:02}{:02}{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The Unix time of an id's `YYYYMMDD_HHMMSS` prefix.
+fn parse_timestamp(id: &str) -> Option<u64> {
+    let date = id.get(0..8)?;
+    let time = id.get(9..15)?;
+    let year: i64 = date.get(0..4)?.parse().ok()?;
+    let month: i64 = date.get(4..6)?.parse().ok()?;
+    let day: i64 = date.get(6..8)?.parse().ok()?;
+    let h: u64 = time.get(0..2)?.parse().ok()?;
+    let m: u64 = time.get(2..4)?.parse().ok()?;
+    let s: u64 = time.get(4..6)?.parse().ok()?;
+    let days = days_from_civil(year, month, day);
+    Some(u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s)
+}
+
+// Howard Hinnant's algorithms, in place of a date crate.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A migration name as given: dashes become underscores; anything but lowercase letters,
+/// digits and underscores is refused.
+pub fn migration_name(name: &str) -> Result<String> {
+    let name = name.trim().replace('-', "_");
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid {
+        return Err(Error::msg(format!(
+            "`{name}` is not a valid migration name: use lowercase letters, digits and underscores, starting with a letter (e.g. add_user_email)"
+        )));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_and_always_increase() {
+        assert_eq!(format_timestamp(0), "19700101_000000");
+        assert_eq!(format_timestamp(1_795_294_500), "20261121_205500");
+        assert_eq!(parse_timestamp("20261121_205500_x"), Some(1_795_294_500));
+        let next = next_module("later", Some("29990101_000000_future"));
+        assert_eq!(next, "m29990101_000001_later");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert_eq!(migration_name("add-email").unwrap(), "add_email");
+        assert!(
+            migration_name("Add Email")
+                .unwrap_err()
+                .to_string()
+                .contains("lowercase letters")
+        );
+        assert!(migration_name("").is_err());
+        assert!(migration_name("1st").is_err());
+    }
+
+    #[test]
+    fn generated_after_is_read_from_the_module() {
+        assert_eq!(
+            generated_after(
+                "fn generated_after(&self) -> Option<&'static str> {\n Some(\"2026_x\")\n }"
+            ),
+            Some(Some("2026_x".into()))
+        );
+        assert_eq!(
+            generated_after("fn generated_after(&self) -> Option<&'static str> { None }"),
+            Some(None)
+        );
+        assert_eq!(generated_after("fn up(&self) {}"), None);
+    }
+
+    #[test]
+    fn a_folder_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = History::load(dir.path()).unwrap();
+        assert!(history.modules.is_empty());
+        let schema = Schema::from_tables([entmig_schema::Table::new("t")]);
+        history
+            .add("m20260101_000000_first", "// one\n", &schema)
+            .unwrap();
+        let again = History::load(dir.path()).unwrap();
+        assert_eq!(again.modules, ["m20260101_000000_first"]);
+        assert_eq!(again.snapshot, schema);
+        std::fs::write(dir.path().join(SNAPSHOT), "{").unwrap();
+        let error = History::load(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("the snapshot is not valid"), "{error}");
+        assert!(
+            error.contains("restore the file from version control"),
+            "{error}"
+        );
+    }
+}

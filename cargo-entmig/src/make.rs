@@ -1,0 +1,375 @@
+//! `cargo entmig make`: the entities against the snapshot, the differences as a new migration.
+//! What the diff cannot decide — a drop and an add that may be a rename, the value existing rows
+//! get in a new NOT NULL column — is asked (or given with `--rename` / `--fill`).
+
+use entmig_schema::{
+    Backend, DefaultValue, Diff, Fill, PossibleRename, Schema, diff, diff_accepting, render,
+};
+
+use crate::cli::MakeArgs;
+use crate::codegen;
+use crate::collector;
+use crate::error::{Error, Result};
+use crate::history::{self, History};
+use crate::package::Project;
+use crate::term::{self, Term};
+
+/// The questions `make` may ask, answered by flags or by a person.
+pub struct Answers<'a> {
+    /// `--rename` values.
+    pub renames: &'a [String],
+    /// `--fill` values.
+    pub fills: &'a [String],
+    /// `--no-input`, or no terminal: never ask.
+    pub no_input: bool,
+}
+
+/// Runs `make`.
+pub fn make(project: &Project, args: &MakeArgs, term: &Term) -> Result<()> {
+    let current = collect(project)?;
+    let mut history = History::load(&project.migrations)?;
+    history.check_branches()?;
+
+    if args.check {
+        let d = diff(&history.snapshot, &current);
+        if d.is_empty() {
+            term.status("Checked", "the entities match the migrations");
+            return Ok(());
+        }
+        println!(
+            "The entities differ from the migrations in {}:",
+            project.migrations.display()
+        );
+        print_steps(&d, term);
+        return Err(Error::Differs);
+    }
+
+    let name = history::migration_name(args.name.as_deref().ok_or_else(|| {
+        Error::msg("`make` needs a name for the migration, e.g. `cargo entmig make add_user_email`")
+    })?)?;
+    let answers = Answers {
+        renames: &args.rename,
+        fills: &args.fill,
+        no_input: args.no_input || !term::interactive(),
+    };
+    let d = if args.empty {
+        Diff::default()
+    } else {
+        let d = decide(&history.snapshot, &current, &answers, term)?;
+        if d.is_empty() {
+            term.status(
+                "Unchanged",
+                "the entities match the migrations; no migration written",
+            );
+            return Ok(());
+        }
+        d
+    };
+
+    if !args.empty {
+        println!("Steps of {name}:");
+        print_steps(&d, term);
+    }
+    if args.dry_run {
+        print_sql(&history.snapshot, &d)?;
+        return Ok(());
+    }
+    if !args.yes && !answers.no_input && !term::confirm("Write this migration?", true) {
+        term.status("Cancelled", "nothing written");
+        return Ok(());
+    }
+    let snapshot = if args.empty {
+        history.snapshot.clone()
+    } else {
+        current
+    };
+    let after = history.newest_id();
+    let module = history::next_module(&name, after.as_deref());
+    let text = codegen::module(&name, &d.ops, after.as_deref());
+    let path = history.add(&module, &text, &snapshot)?;
+    term.status(
+        "Created",
+        &format!(
+            "{} ({} step{})",
+            relative(&path, project),
+            d.ops.len(),
+            if d.ops.len() == 1 { "" } else { "s" }
+        ),
+    );
+    Ok(())
+}
+
+/// The package's entities, or an error when there are none.
+pub fn collect(project: &Project) -> Result<Schema> {
+    let current = collector::collect(&project.roots, &project.migrations)?;
+    if current.tables.is_empty() {
+        let roots: Vec<String> = project.roots.iter().map(|r| relative(r, project)).collect();
+        return Err(Error::msg(format!(
+            "found no #[derive(Entity)] struct in package `{}` (read from {}); derive Entity on a struct in a module the crate declares",
+            project.name,
+            roots.join(", ")
+        )));
+    }
+    Ok(current)
+}
+
+/// The diff, with renames and fill values decided.
+pub fn decide(
+    snapshot: &Schema,
+    current: &Schema,
+    answers: &Answers<'_>,
+    term: &Term,
+) -> Result<Diff> {
+    let first = diff(snapshot, current);
+    let mut accepted = Vec::new();
+    for flag in answers.renames {
+        let rename = parse_rename(flag)?;
+        if !first.possible_renames.contains(&rename) {
+            let possible: Vec<String> = first.possible_renames.iter().map(rename_flag).collect();
+            return Err(Error::msg(format!(
+                "--rename {flag} matches no dropped and added {} of one type; {}",
+                match rename {
+                    PossibleRename::Table { .. } => "table",
+                    PossibleRename::Column { .. } => "column",
+                },
+                if possible.is_empty() {
+                    "this change has no possible renames".to_owned()
+                } else {
+                    format!("the possible renames are: {}", possible.join(", "))
+                }
+            )));
+        }
+        accepted.push(rename);
+    }
+    for rename in &first.possible_renames {
+        if accepted.contains(rename) {
+            continue;
+        }
+        let (what, old, new) = match rename {
+            PossibleRename::Table { from, to } => ("table", from.clone(), to.clone()),
+            PossibleRename::Column { table, from, to } => {
+                ("column", format!("{table}.{from}"), format!("{table}.{to}"))
+            }
+        };
+        if answers.no_input {
+            term.warn(&format!(
+                "the {what} {old} is dropped and {new} added; if it was renamed, add #[entmig(renamed_from = \"{}\")] or pass --rename {}",
+                old.rsplit('.').next().unwrap_or(&old),
+                rename_flag(rename)
+            ));
+        } else if term::confirm(
+            &format!("Was the {what} {old} renamed to {new}? (no: {old} is dropped with its data)"),
+            false,
+        ) {
+            accepted.push(rename.clone());
+        }
+    }
+    let mut d = if accepted.is_empty() {
+        first
+    } else {
+        diff_accepting(snapshot, current, &accepted)
+    };
+
+    let flags: Vec<(String, String, Fill)> = answers
+        .fills
+        .iter()
+        .map(|f| parse_fill(f))
+        .collect::<Result<_>>()?;
+    for (table, column) in d.needs_fill() {
+        let given = flags
+            .iter()
+            .find(|(t, c, _)| *t == table && *c == column)
+            .map(|(_, _, f)| f.clone());
+        let fill = match given {
+            Some(fill) => fill,
+            None if answers.no_input => {
+                return Err(Error::msg(format!(
+                    "the new column {table}.{column} is NOT NULL and has no default, so rows already in {table} need a value: \
+                     pass --fill {table}.{column}=VALUE, or give the field a default or make it an Option"
+                )));
+            }
+            None => {
+                let answer = term::ask(&format!(
+                    "{table}.{column} is NOT NULL and has no default. Value for the rows already in {table} (a literal, or @column to copy one): "
+                ))
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| Error::msg(format!("no value given for {table}.{column}; nothing written")))?;
+                parse_fill_value(&answer)
+            }
+        };
+        d.set_fill(&table, &column, fill);
+    }
+    for (table, column, _) in &flags {
+        if !d.ops.iter().any(|op| matches!(op, entmig_schema::Op::AddColumn { table: t, column: c, .. } if t == table && c.name == *column)) {
+            return Err(Error::msg(format!(
+                "--fill {table}.{column}: this change adds no column {column} to {table}"
+            )));
+        }
+    }
+    Ok(d)
+}
+
+fn rename_flag(rename: &PossibleRename) -> String {
+    match rename {
+        PossibleRename::Table { from, to } => format!("{from}={to}"),
+        PossibleRename::Column { table, from, to } => format!("{table}.{from}={to}"),
+    }
+}
+
+/// `table.old=new` (a column) or `old=new` (a table).
+fn parse_rename(flag: &str) -> Result<PossibleRename> {
+    let bad = || {
+        Error::msg(format!(
+            "--rename {flag} is not `table.old=new` (a column) or `old=new` (a table)"
+        ))
+    };
+    let (left, to) = flag.split_once('=').ok_or_else(bad)?;
+    let to = to.trim();
+    if to.is_empty() {
+        return Err(bad());
+    }
+    Ok(match left.split_once('.') {
+        Some((table, from)) if !table.is_empty() && !from.is_empty() => PossibleRename::Column {
+            table: table.into(),
+            from: from.into(),
+            to: to.into(),
+        },
+        None if !left.is_empty() => PossibleRename::Table {
+            from: left.into(),
+            to: to.into(),
+        },
+        _ => return Err(bad()),
+    })
+}
+
+/// `table.column=VALUE`.
+fn parse_fill(flag: &str) -> Result<(String, String, Fill)> {
+    let bad = || {
+        Error::msg(format!(
+            "--fill {flag} is not `table.column=VALUE` (VALUE: a literal, or @column to copy one)"
+        ))
+    };
+    let (left, value) = flag.split_once('=').ok_or_else(bad)?;
+    let (table, column) = left.split_once('.').ok_or_else(bad)?;
+    if table.is_empty() || column.is_empty() {
+        return Err(bad());
+    }
+    Ok((table.into(), column.into(), parse_fill_value(value)))
+}
+
+/// `true`, `42`, `1.5`, `'text'` or `text` as a literal; `@column` copies a column.
+pub fn parse_fill_value(value: &str) -> Fill {
+    let value = value.trim();
+    if let Some(column) = value.strip_prefix('@') {
+        return Fill::CopyFrom(column.to_owned());
+    }
+    let literal = match value {
+        "true" => DefaultValue::Bool(true),
+        "false" => DefaultValue::Bool(false),
+        _ => {
+            if let Ok(i) = value.parse::<i64>() {
+                DefaultValue::Integer(i)
+            } else if let (Ok(f), true) = (value.parse::<f64>(), value.contains(['.', 'e', 'E'])) {
+                DefaultValue::Float(f)
+            } else {
+                let unquoted = value
+                    .strip_prefix('\'')
+                    .and_then(|v| v.strip_suffix('\''))
+                    .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+                    .unwrap_or(value);
+                DefaultValue::String(unquoted.to_owned())
+            }
+        }
+    };
+    Fill::Value(literal)
+}
+
+/// One line a step; destructive steps marked.
+pub fn print_steps(d: &Diff, term: &Term) {
+    for op in &d.ops {
+        if op.is_destructive() {
+            println!("  - {op} {}", term.danger("(destructive: data is lost)"));
+        } else {
+            println!("  - {op}");
+        }
+    }
+}
+
+fn print_sql(snapshot: &Schema, d: &Diff) -> Result<()> {
+    for backend in Backend::ALL {
+        println!("\nSQL ({backend}):");
+        let rendered = render(&d.ops, snapshot, backend).map_err(|e| Error::msg(e.to_string()))?;
+        for statement in rendered.iter().flat_map(|r| &r.statements) {
+            println!("{statement};");
+        }
+    }
+    Ok(())
+}
+
+/// A path relative to the package folder, for messages.
+pub fn relative(path: &std::path::Path, project: &Project) -> String {
+    path.strip_prefix(&project.root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_values() {
+        assert_eq!(
+            parse_fill_value("42"),
+            Fill::Value(DefaultValue::Integer(42))
+        );
+        assert_eq!(
+            parse_fill_value("-1.5"),
+            Fill::Value(DefaultValue::Float(-1.5))
+        );
+        assert_eq!(
+            parse_fill_value("true"),
+            Fill::Value(DefaultValue::Bool(true))
+        );
+        assert_eq!(
+            parse_fill_value("'a b'"),
+            Fill::Value(DefaultValue::String("a b".into()))
+        );
+        assert_eq!(
+            parse_fill_value("unknown"),
+            Fill::Value(DefaultValue::String("unknown".into()))
+        );
+        assert_eq!(parse_fill_value("@email"), Fill::CopyFrom("email".into()));
+        assert_eq!(
+            parse_fill("users.country=NL").unwrap(),
+            (
+                "users".into(),
+                "country".into(),
+                Fill::Value(DefaultValue::String("NL".into()))
+            )
+        );
+        assert!(parse_fill("country=NL").is_err());
+    }
+
+    #[test]
+    fn rename_flags() {
+        assert_eq!(
+            parse_rename("users.handle=username").unwrap(),
+            PossibleRename::Column {
+                table: "users".into(),
+                from: "handle".into(),
+                to: "username".into()
+            }
+        );
+        assert_eq!(
+            parse_rename("people=users").unwrap(),
+            PossibleRename::Table {
+                from: "people".into(),
+                to: "users".into()
+            }
+        );
+        assert!(parse_rename("users.handle").is_err());
+        assert!(parse_rename(".a=b").is_err());
+    }
+}

@@ -1,0 +1,232 @@
+//! The package to work on, found with cargo_metadata, and its `[package.metadata.entmig]`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{Metadata, Package, TargetKind};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// What entmig needs to know of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The package name.
+    pub name: String,
+    /// The folder of its Cargo.toml.
+    pub root: PathBuf,
+    /// The root files of its lib and bin targets, where the collector starts.
+    pub roots: Vec<PathBuf>,
+    /// The migrations folder (absolute).
+    pub migrations: PathBuf,
+    /// Named databases: name to URL (possibly with `${VAR}`).
+    pub targets: BTreeMap<String, String>,
+    /// The workspace's target directory.
+    pub target_directory: PathBuf,
+    /// The workspace root, where Cargo.lock lives.
+    pub workspace_root: PathBuf,
+    /// How the package depends on entmig-runtime, for the runner.
+    pub runtime: Option<RuntimeDependency>,
+}
+
+/// The entmig-runtime dependency, as the package declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDependency {
+    /// `path = ".."`: an absolute path.
+    Path(PathBuf),
+    /// A version requirement from a registry.
+    Version(String),
+}
+
+/// `[package.metadata.entmig]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    migrations: Option<PathBuf>,
+    #[serde(default)]
+    targets: BTreeMap<String, String>,
+}
+
+/// Runs `cargo metadata` (through `$CARGO`) for the manifest.
+pub fn metadata(manifest_path: Option<&Path>) -> Result<Metadata> {
+    let mut command = cargo_metadata::MetadataCommand::new();
+    command.no_deps();
+    if let Ok(cargo) = std::env::var("CARGO") {
+        command.cargo_path(cargo);
+    }
+    if let Some(path) = manifest_path {
+        command.manifest_path(path);
+    }
+    command.exec().map_err(|e| {
+        let text = e.to_string();
+        let detail = text.lines().find(|l| l.contains("error")).unwrap_or(&text).trim();
+        Error::msg(format!(
+            "could not read the package with `cargo metadata`: {detail}; run it from a crate's folder or pass --manifest-path"
+        ))
+    })
+}
+
+/// The package `spec` names (`-p`), or the one the current folder or the workspace makes the
+/// default: the package whose manifest is in `cwd`, else the only default member.
+pub fn select(metadata: &Metadata, spec: Option<&str>, cwd: &Path) -> Result<Project> {
+    let members: Vec<&Package> = metadata
+        .packages
+        .iter()
+        .filter(|p| metadata.workspace_members.contains(&p.id))
+        .collect();
+    let names = || {
+        members
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let package = match spec {
+        Some(spec) => members
+            .iter()
+            .find(|p| p.name.as_str() == spec)
+            .ok_or_else(|| {
+                Error::msg(format!(
+                    "no package `{spec}` in this workspace; its packages are: {}",
+                    names()
+                ))
+            })?,
+        None => {
+            let here = members.iter().find(|p| {
+                p.manifest_path
+                    .parent()
+                    .is_some_and(|d| d.as_std_path() == cwd)
+            });
+            let defaults: Vec<&&Package> = if metadata.workspace_default_members.is_available() {
+                members
+                    .iter()
+                    .filter(|p| metadata.workspace_default_members.contains(&p.id))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            match (here, members.as_slice(), defaults.as_slice()) {
+                (Some(p), _, _) => p,
+                (None, [only], _) => only,
+                (None, _, [only]) => only,
+                _ => {
+                    return Err(Error::msg(format!(
+                        "this workspace has several packages; choose one with -p: {}",
+                        names()
+                    )));
+                }
+            }
+        }
+    };
+    project(metadata, package)
+}
+
+fn project(metadata: &Metadata, package: &Package) -> Result<Project> {
+    let root = package
+        .manifest_path
+        .parent()
+        .map(|p| p.as_std_path().to_owned())
+        .unwrap_or_default();
+    let settings: Settings = match package.metadata.get("entmig") {
+        None => Settings::default(),
+        Some(value) => Settings::deserialize(value).map_err(|e| {
+            Error::msg(format!(
+                "{}: [package.metadata.entmig] is not valid: {e}; it takes `migrations = \"src/migrations\"` and a [package.metadata.entmig.targets] table of name = \"url\"",
+                package.manifest_path
+            ))
+        })?,
+    };
+    let roots = package
+        .targets
+        .iter()
+        .filter(|t| {
+            t.kind
+                .iter()
+                .any(|k| matches!(k, TargetKind::Lib | TargetKind::Bin))
+        })
+        .map(|t| t.src_path.as_std_path().to_owned())
+        .collect();
+    let runtime = package
+        .dependencies
+        .iter()
+        .find(|d| d.name == "entmig-runtime")
+        .map(|d| match &d.path {
+            Some(path) => RuntimeDependency::Path(path.as_std_path().to_owned()),
+            None => RuntimeDependency::Version(d.req.to_string()),
+        });
+    Ok(Project {
+        name: package.name.to_string(),
+        migrations: root.join(
+            settings
+                .migrations
+                .unwrap_or_else(|| PathBuf::from("src/migrations")),
+        ),
+        root,
+        roots,
+        targets: settings.targets,
+        target_directory: metadata.target_directory.as_std_path().to_owned(),
+        workspace_root: metadata.workspace_root.as_std_path().to_owned(),
+        runtime,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo metadata --no-deps --format-version 1` of a two-package workspace, recorded.
+    const FIXTURE: &str = include_str!("../tests/fixtures/metadata.json");
+
+    fn fixture() -> Metadata {
+        serde_json::from_str(FIXTURE).unwrap()
+    }
+
+    #[test]
+    fn a_package_by_name_with_its_settings() {
+        let project = select(&fixture(), Some("shop"), Path::new("/nowhere")).unwrap();
+        assert_eq!(project.name, "shop");
+        assert_eq!(project.root, Path::new("/ws/shop"));
+        assert_eq!(project.migrations, Path::new("/ws/shop/db/migrations"));
+        assert_eq!(project.targets["default"], "sqlite://shop.db");
+        assert_eq!(project.targets["reporting"], "${REPORTING_DATABASE_URL}");
+        assert_eq!(
+            project.roots,
+            [
+                PathBuf::from("/ws/shop/src/lib.rs"),
+                PathBuf::from("/ws/shop/src/main.rs")
+            ]
+        );
+        assert_eq!(
+            project.runtime,
+            Some(RuntimeDependency::Path(PathBuf::from("/ws/entmig-runtime")))
+        );
+    }
+
+    #[test]
+    fn the_package_of_the_current_folder_or_the_default_member() {
+        let here = select(&fixture(), None, Path::new("/ws/blog")).unwrap();
+        assert_eq!(here.name, "blog");
+        assert_eq!(
+            here.migrations,
+            Path::new("/ws/blog/src/migrations"),
+            "the default folder"
+        );
+        assert_eq!(
+            here.runtime,
+            Some(RuntimeDependency::Version("^0.1".into()))
+        );
+        let default = select(&fixture(), None, Path::new("/ws")).unwrap();
+        assert_eq!(default.name, "shop");
+    }
+
+    #[test]
+    fn an_unknown_package_names_the_known_ones() {
+        let error = select(&fixture(), Some("nope"), Path::new("/ws"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "no package `nope` in this workspace; its packages are: blog, shop"
+        );
+    }
+}

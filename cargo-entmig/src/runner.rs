@@ -1,0 +1,167 @@
+//! The runner: the crate's migrations compiled into a small binary kept under the package's
+//! target directory, which `run`, `revert`, `status` and `describe` call. It includes
+//! `src/migrations/mod.rs` by path and depends on entmig-runtime as the package does (with the
+//! package's Cargo.lock), so the user's crate needs no extra binary or feature. Cargo's own
+//! incremental build makes a second call cheap.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+use crate::package::{Project, RuntimeDependency};
+use crate::term::Term;
+
+/// A built runner.
+pub struct Runner {
+    binary: PathBuf,
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+impl Runner {
+    /// Writes the runner's crate (when it changed) and builds it.
+    pub fn build(project: &Project, term: &Term) -> Result<Runner> {
+        let runtime = project.runtime.as_ref().ok_or_else(|| {
+            Error::msg(format!(
+                "package `{}` does not depend on entmig-runtime, which its migrations need; add it with `cargo add entmig-runtime`",
+                project.name
+            ))
+        })?;
+        let mod_rs = project.migrations.join("mod.rs");
+        if !mod_rs.is_file() {
+            return Err(Error::msg(format!(
+                "{} does not exist: there are no migrations yet; write the first with `cargo entmig make <name>`",
+                mod_rs.display()
+            )));
+        }
+        let key = format!(
+            "{:08x}",
+            entmig_schema::naming::stable_hash(project.migrations.to_string_lossy().as_bytes())
+                as u32
+        );
+        let name = format!("entmig-runner-{key}");
+        let dir = project.target_directory.join("entmig").join(&name);
+        std::fs::create_dir_all(dir.join("src")).map_err(|e| Error::file(&dir, e))?;
+        let dependency = match runtime {
+            RuntimeDependency::Path(path) => {
+                format!("{{ path = {} }}", toml_string(&path.to_string_lossy()))
+            }
+            RuntimeDependency::Version(req) => toml_string(req),
+        };
+        let manifest = format!(
+            "# Written by cargo entmig: the package's migrations, compiled to run them.\n\
+             [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [dependencies]\nentmig-runtime = {dependency}\n\n\
+             [profile.dev]\ndebug = false\n\n[workspace]\n"
+        );
+        let main = format!(
+            "// Written by cargo entmig.\n#[path = {}]\nmod migrations;\n\nfn main() {{\n    \
+             std::process::exit(entmig_runtime::runner::main(migrations::migrator()));\n}}\n",
+            toml_string(&mod_rs.to_string_lossy())
+        );
+        write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
+        write_if_changed(&dir.join("src/main.rs"), &main)?;
+        let lock = project.workspace_root.join("Cargo.lock");
+        if lock.is_file() && !dir.join("Cargo.lock").is_file() {
+            // The same versions as the package, entmig-runtime's among them.
+            let _ = std::fs::copy(&lock, dir.join("Cargo.lock"));
+        }
+
+        let target_dir = std::env::var_os("ENTMIG_RUNNER_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| project.target_directory.join("entmig").join("target"));
+        term.status("Compiling", &format!("migrations of {}", project.name));
+        let output = Command::new(cargo())
+            .arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                Error::msg(format!(
+                    "could not run cargo to compile the migrations: {e}"
+                ))
+            })?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(Error::msg(format!(
+                "the migrations in {} do not compile:\n{}",
+                project.migrations.display(),
+                stderr.trim_end()
+            )));
+        }
+        Ok(Runner {
+            binary: target_dir.join("debug").join(&name),
+        })
+    }
+
+    /// Runs a runner command with `url` in its environment; `on_event` sees each progress
+    /// line; the result line is returned (an error result becomes an error).
+    pub fn call(
+        &self,
+        args: &[&str],
+        url: Option<&str>,
+        mut on_event: impl FnMut(&Json),
+    ) -> Result<Json> {
+        let mut command = Command::new(&self.binary);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match url {
+            Some(url) => command.env("ENTMIG_URL", url),
+            None => command.env_remove("ENTMIG_URL"),
+        };
+        let mut child = command.spawn().map_err(|e| {
+            Error::msg(format!(
+                "could not start the migrations runner {}: {e}",
+                self.binary.display()
+            ))
+        })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Error::msg("the runner has no output"))?;
+        let mut result = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| Error::msg(format!("reading the runner's output: {e}")))?;
+            let Ok(json) = serde_json::from_str::<Json>(&line) else {
+                continue;
+            };
+            if json.get("event").is_some() {
+                on_event(&json);
+            } else if json.get("result").is_some() {
+                result = Some(json);
+            }
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|e| Error::msg(format!("waiting for the runner: {e}")))?;
+        match result {
+            Some(json) => Ok(json),
+            None => Err(Error::msg(format!(
+                "the migrations runner stopped without a result: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))),
+        }
+    }
+}
+
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn write_if_changed(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|e| Error::file(path, e))
+}

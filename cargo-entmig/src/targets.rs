@@ -1,0 +1,243 @@
+//! Which databases a command works on: `--target` names from `[package.metadata.entmig.targets]`,
+//! `DATABASE_URL` (from the environment or `.env`), and the embedded default.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::package::Project;
+
+/// A database to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Its name: a `--target` name, `default`, or `DATABASE_URL`.
+    pub name: String,
+    /// The URL, with variables expanded and relative SQLite paths made absolute.
+    pub url: String,
+}
+
+/// The environment: process variables over those of `.env` files.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    /// The process environment over `.env` in the package folder and the workspace root.
+    pub fn load(project: &Project) -> Env {
+        let mut vars = BTreeMap::new();
+        for dir in [&project.workspace_root, &project.root] {
+            if let Ok(text) = std::fs::read_to_string(dir.join(".env")) {
+                vars.extend(parse_dotenv(&text));
+            }
+        }
+        vars.extend(std::env::vars());
+        Env { vars }
+    }
+
+    /// An environment of exactly these variables (tests).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Env {
+        Env {
+            vars: vars.into_iter().collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// `KEY=value` lines; `#` comments, `export ` prefixes and quotes are understood.
+pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                return None;
+            }
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            Some((key.trim().to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// The targets a command works on. No `--target`: `DATABASE_URL`, else the `default` target,
+/// else `sqlite://<package>.db` in the package folder.
+pub fn resolve(project: &Project, names: &[String], env: &Env) -> Result<Vec<Target>> {
+    if names.is_empty() {
+        let (name, url) = match (env.get("DATABASE_URL"), project.targets.get("default")) {
+            (Some(url), _) => ("DATABASE_URL".to_owned(), url.to_owned()),
+            (None, Some(url)) => ("default".to_owned(), expand(url, "default", env)?),
+            (None, None) => (
+                "default".to_owned(),
+                format!("sqlite://{}.db", project.name),
+            ),
+        };
+        return Ok(vec![Target {
+            url: absolute_sqlite(&url, &project.root),
+            name,
+        }]);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let url = match project.targets.get(name) {
+            Some(url) => expand(url, name, env)?,
+            None if name == "default" => match env.get("DATABASE_URL") {
+                Some(url) => url.to_owned(),
+                None => format!("sqlite://{}.db", project.name),
+            },
+            None => {
+                let known: Vec<&str> = project.targets.keys().map(String::as_str).collect();
+                return Err(Error::msg(format!(
+                    "no target `{name}` in [package.metadata.entmig.targets]{}",
+                    if known.is_empty() {
+                        "; add one: `[package.metadata.entmig.targets]` `name = \"sqlite://app.db\"`".to_owned()
+                    } else {
+                        format!("; the targets are: {}", known.join(", "))
+                    }
+                )));
+            }
+        };
+        out.push(Target {
+            name: name.clone(),
+            url: absolute_sqlite(&url, &project.root),
+        });
+    }
+    Ok(out)
+}
+
+/// `${VAR}` replaced from the environment; a missing variable is an error naming it.
+fn expand(url: &str, target: &str, env: &Env) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = url;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| {
+            Error::msg(format!(
+                "target `{target}`: `${{` without a closing `}}` in its URL"
+            ))
+        })?;
+        let name = &after[..end];
+        let value = env.get(name).ok_or_else(|| {
+            Error::msg(format!(
+                "target `{target}` needs the environment variable {name}, which is not set (nor in .env)"
+            ))
+        })?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A relative SQLite path is relative to the package folder, wherever the command runs.
+fn absolute_sqlite(url: &str, root: &Path) -> String {
+    let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return url.to_owned();
+    };
+    if path.starts_with('/') || path.starts_with(":memory:") || path == ":memory:" {
+        return url.to_owned();
+    }
+    format!("sqlite://{}", root.join(path).display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn project(targets: &[(&str, &str)]) -> Project {
+        Project {
+            name: "app".into(),
+            root: PathBuf::from("/work/app"),
+            roots: vec![],
+            migrations: PathBuf::from("/work/app/src/migrations"),
+            targets: targets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            target_directory: PathBuf::from("/work/target"),
+            workspace_root: PathBuf::from("/work"),
+            runtime: None,
+        }
+    }
+
+    fn env(vars: &[(&str, &str)]) -> Env {
+        Env::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn the_embedded_default_lives_in_the_package_folder() {
+        let targets = resolve(&project(&[]), &[], &env(&[])).unwrap();
+        assert_eq!(
+            targets,
+            [Target {
+                name: "default".into(),
+                url: "sqlite:///work/app/app.db".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn database_url_overrides_the_default_target() {
+        let p = project(&[("default", "sqlite://local.db")]);
+        assert_eq!(
+            resolve(&p, &[], &env(&[])).unwrap()[0].url,
+            "sqlite:///work/app/local.db"
+        );
+        let t = resolve(&p, &[], &env(&[("DATABASE_URL", "postgres://u:p@h/db")])).unwrap();
+        assert_eq!(t[0].name, "DATABASE_URL");
+        assert_eq!(t[0].url, "postgres://u:p@h/db");
+    }
+
+    #[test]
+    fn named_targets_expand_variables() {
+        let p = project(&[
+            ("reporting", "${REPORTING_URL}"),
+            ("local", "sqlite:///tmp/x.db"),
+        ]);
+        let names = vec!["local".to_string(), "reporting".to_string()];
+        let t = resolve(&p, &names, &env(&[("REPORTING_URL", "postgres://r@h/rep")])).unwrap();
+        assert_eq!(t[1].url, "postgres://r@h/rep");
+        let missing = resolve(&p, &names, &env(&[])).unwrap_err().to_string();
+        assert_eq!(
+            missing,
+            "target `reporting` needs the environment variable REPORTING_URL, which is not set (nor in .env)"
+        );
+        let unknown = resolve(&p, &["nope".into()], &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unknown.contains("the targets are: local, reporting"),
+            "{unknown}"
+        );
+    }
+
+    #[test]
+    fn dotenv_lines() {
+        let vars =
+            parse_dotenv("# comment\nexport DATABASE_URL=\"sqlite://a.db\"\nEMPTY=\nQ='x y'\n");
+        assert_eq!(
+            vars,
+            [
+                ("DATABASE_URL".to_string(), "sqlite://a.db".to_string()),
+                ("EMPTY".to_string(), String::new()),
+                ("Q".to_string(), "x y".to_string())
+            ]
+        );
+    }
+}
