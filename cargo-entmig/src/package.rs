@@ -226,7 +226,7 @@ mod tests {
             .to_string();
         assert_eq!(
             error,
-            "no package `nope` in this workspace; its packages are: blog, shop"
+            "no package `nope` in this workspace; its packages are: blog, shop, entmig-runtime"
         );
     }
 }
