@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use entmig_schema::{Backend, Op, Schema, render};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::url::DatabaseUrl;
 use crate::value::Value;
 use entmig_schema::redact;
@@ -15,7 +15,7 @@ use entmig_schema::redact;
 /// one transaction ([`Driver::begin`] .. [`Driver::commit`] or [`Driver::rollback`]). On SQLite
 /// the lock is an outer `BEGIN IMMEDIATE` transaction and a migration is a savepoint; on
 /// PostgreSQL the lock is an advisory lock and a migration a transaction.
-pub(crate) trait Driver {
+pub(crate) trait Driver: Send {
     /// The dialect.
     fn backend(&self) -> Backend;
     /// Runs one statement with parameters; the number of rows it changed.
@@ -53,6 +53,12 @@ pub(crate) trait Driver {
     }
 }
 
+/// Tables entmig never manages: SQLite's own, the migrations' tracking table, and a rebuild's
+/// temporary table.
+pub(crate) fn is_unmanaged(name: &str) -> bool {
+    name.starts_with("sqlite_") || name == "entmig_migrations" || name.starts_with("__entmig_")
+}
+
 /// How long `synchronize` and `Database::transaction` wait for another process's lock.
 pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -79,15 +85,27 @@ impl Database {
     /// Opens the database a URL names: `sqlite://relative.db`, `sqlite:///absolute/path.db`,
     /// `sqlite::memory:`. A SQLite file is created when missing.
     pub fn connect(url: &str) -> Result<Database> {
-        let driver: Box<dyn Driver> = match DatabaseUrl::parse(url)? {
+        let parsed = DatabaseUrl::parse(url)?;
+        #[cfg(not(all(feature = "sqlite", feature = "postgres")))]
+        let missing = |feature: &str| crate::error::Error::Url {
+            url: redact(url),
+            reason: format!(
+                "entmig-runtime was built without its `{feature}` feature; enable it in Cargo.toml"
+            ),
+        };
+        let driver: Box<dyn Driver> = match parsed {
+            #[cfg(feature = "sqlite")]
             DatabaseUrl::SqliteFile(path) => Box::new(crate::sqlite::Sqlite::open(&path, url)?),
+            #[cfg(feature = "sqlite")]
             DatabaseUrl::SqliteMemory => Box::new(crate::sqlite::Sqlite::memory()?),
-            DatabaseUrl::Postgres(_) => {
-                return Err(Error::Url {
-                    url: redact(url),
-                    reason: "PostgreSQL support is not built yet; use a sqlite:// URL".into(),
-                });
+            #[cfg(not(feature = "sqlite"))]
+            DatabaseUrl::SqliteFile(_) | DatabaseUrl::SqliteMemory => {
+                return Err(missing("sqlite"));
             }
+            #[cfg(feature = "postgres")]
+            DatabaseUrl::Postgres(_) => Box::new(crate::postgres::Postgres::connect(url)?),
+            #[cfg(not(feature = "postgres"))]
+            DatabaseUrl::Postgres(_) => return Err(missing("postgres")),
         };
         Ok(Database {
             driver,
@@ -96,6 +114,7 @@ impl Database {
     }
 
     /// Wraps an open rusqlite connection.
+    #[cfg(feature = "sqlite")]
     pub fn from_sqlite(connection: rusqlite::Connection) -> Result<Database> {
         Ok(Database {
             driver: Box::new(crate::sqlite::Sqlite::from_connection(connection)?),

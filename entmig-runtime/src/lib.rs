@@ -31,8 +31,11 @@ mod database;
 mod error;
 pub mod migration;
 pub mod migrator;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[doc(hidden)]
 pub mod runner;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod sync;
 mod url;

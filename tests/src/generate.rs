@@ -722,21 +722,39 @@ pub fn rows(
     statements
 }
 
-/// The rows of `columns` of `table`, sorted, for comparing before and after a change.
+/// The rows of `columns` (of `table`, whose types they have), sorted, for comparing before
+/// and after a change. PostgreSQL values are read as text (numbers as floats, so that a wider
+/// decimal scale compares equal); SQLite values as they are stored.
 pub fn snapshot_rows(
     db: &mut entmig_runtime::Database,
-    table: &str,
+    table: &Table,
     columns: &[String],
 ) -> Vec<Vec<Value>> {
+    let name = &table.name;
     if columns.is_empty() {
         let count = db
-            .query(&format!("SELECT COUNT(*) FROM \"{table}\""), &[])
+            .query(&format!("SELECT COUNT(*) FROM \"{name}\""), &[])
             .expect("count");
         return vec![count[0].clone()];
     }
-    let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let numeric = table.column(c).is_some_and(|c| {
+                matches!(
+                    c.ty,
+                    ColumnType::Decimal { .. } | ColumnType::Real | ColumnType::Double
+                )
+            });
+            match (db.backend(), numeric) {
+                (Backend::Sqlite, _) => format!("\"{c}\""),
+                (Backend::Postgres, true) => format!("CAST(\"{c}\" AS DOUBLE PRECISION)"),
+                (Backend::Postgres, false) => format!("CAST(\"{c}\" AS TEXT)"),
+            }
+        })
+        .collect();
     let mut rows = db
-        .query(&format!("SELECT {} FROM \"{table}\"", list.join(", ")), &[])
+        .query(&format!("SELECT {} FROM \"{name}\"", list.join(", ")), &[])
         .expect("select rows");
     rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     rows

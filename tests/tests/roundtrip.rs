@@ -1,4 +1,5 @@
-//! The round-trip invariants on a real SQLite database, for random schemas and edit scripts:
+//! The round-trip invariants on real databases — SQLite, and PostgreSQL when `scripts/test`
+//! started one — for random schemas and edit scripts:
 //!
 //! - applying `diff(A, B)` to a database built from A gives a database that introspects as B,
 //!   and every row survives (columns that were not dropped keep their values);
@@ -7,14 +8,81 @@
 
 use entmig_runtime::{Backend, Database, Fill, Op, Schema, diff, invert};
 use entmig_schema::zero_value;
+use entmig_tests::db::postgres_url;
 use entmig_tests::generate::{self, Rng};
 use proptest::prelude::*;
 
-fn build(schema: &Schema) -> Database {
-    let mut db = Database::connect("sqlite::memory:").expect("memory database");
-    db.apply(&diff(&Schema::new(), schema).ops)
+/// A database to build a case in: SQLite in memory, or a fresh schema of the test server's
+/// database (much cheaper than a database per case), dropped afterwards.
+struct Scratch {
+    db: Database,
+    drop_schema: Option<(String, String)>,
+}
+
+impl Scratch {
+    fn new(backend: Backend) -> Option<Scratch> {
+        match backend {
+            Backend::Sqlite => Some(Scratch {
+                db: Database::connect("sqlite::memory:").expect("memory database"),
+                drop_schema: None,
+            }),
+            Backend::Postgres => {
+                let admin = postgres_url()?;
+                let name = format!("case_{:016x}", Rng::new(rand_seed()).next_u64());
+                admin_execute(&admin, &format!("CREATE SCHEMA \"{name}\""));
+                let separator = if admin.contains('?') { '&' } else { '?' };
+                Some(Scratch {
+                    db: Database::connect(&format!("{admin}{separator}schema={name}"))
+                        .expect("connect to the scratch schema"),
+                    drop_schema: Some((admin, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.drop_schema {
+            admin_execute(admin, &format!("DROP SCHEMA \"{name}\" CASCADE"));
+        }
+    }
+}
+
+/// Runs a statement on one shared connection to the test server: a connection per statement
+/// would cost more than the cases themselves.
+fn admin_execute(admin: &str, sql: &str) {
+    use std::sync::Mutex;
+    static ADMIN: Mutex<Option<Database>> = Mutex::new(None);
+    let mut guard = ADMIN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if guard.is_none() {
+        *guard = Some(Database::connect(admin).expect("connect to the test server"));
+    }
+    if let Some(db) = guard.as_mut() {
+        db.execute(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+fn rand_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    nanos ^ (u64::from(std::process::id()) << 32) ^ NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn build(schema: &Schema, backend: Backend) -> Option<Scratch> {
+    let mut scratch = Scratch::new(backend)?;
+    scratch
+        .db
+        .apply(&diff(&Schema::new(), schema).ops)
         .expect("create the source schema");
-    db
+    Some(scratch)
 }
 
 /// The column names of `table` in the target that come from the source, with their source names.
@@ -37,18 +105,21 @@ fn surviving_columns(
     Some((source, pairs))
 }
 
-fn round_trip(seed: u64) {
+fn round_trip(seed: u64, backend: Backend) {
     let mut rng = Rng::new(seed);
     let a = generate::schema(&mut rng);
     let (b, edits) = generate::edit(&mut rng, &a);
-    let mut db = build(&a);
+    let Some(mut scratch) = build(&a, backend) else {
+        return;
+    };
+    let db = &mut scratch.db;
     assert_eq!(
         db.introspect().unwrap(),
-        Backend::Sqlite.normalize(&a),
+        backend.normalize(&a),
         "create(A) introspects as A"
     );
 
-    for statement in generate::rows(&mut rng, &a, &edits.made_not_null, Backend::Sqlite) {
+    for statement in generate::rows(&mut rng, &a, &edits.made_not_null, backend) {
         db.execute(&statement, &[])
             .unwrap_or_else(|e| panic!("{e}"));
     }
@@ -60,7 +131,7 @@ fn round_trip(seed: u64) {
         })
         .map(|(t, source, cols)| {
             let old: Vec<String> = cols.iter().map(|(o, _)| o.clone()).collect();
-            let rows = generate::snapshot_rows(&mut db, &source, &old);
+            let rows = generate::snapshot_rows(db, &a.tables[&source], &old);
             (t, cols, rows)
         })
         .collect();
@@ -75,62 +146,93 @@ fn round_trip(seed: u64) {
         );
     }
     db.apply(&d.ops)
-        .unwrap_or_else(|e| panic!("apply diff(A, B): {e}\nops: {:#?}", d.ops));
+        .unwrap_or_else(|e| panic!("apply diff(A, B) on {backend}: {e}\nops: {:#?}", d.ops));
     assert_eq!(
         generate::columns_by_name(&db.introspect().unwrap()),
-        generate::columns_by_name(&Backend::Sqlite.normalize(&b)),
-        "diff(A, B) applied to A introspects as B; ops: {:#?}",
+        generate::columns_by_name(&backend.normalize(&b)),
+        "diff(A, B) applied to A introspects as B on {backend}; ops: {:#?}",
         d.ops
     );
     for (table, cols, rows) in &before {
         let new: Vec<String> = cols.iter().map(|(_, n)| n.clone()).collect();
         assert_eq!(
-            &generate::snapshot_rows(&mut db, table, &new),
+            &generate::snapshot_rows(db, &b.tables[table], &new),
             rows,
-            "rows of {table} survive"
+            "rows of {table} survive on {backend}"
         );
     }
 
     let down: Vec<Op> = invert(&d.ops);
     db.apply(&down)
-        .unwrap_or_else(|e| panic!("apply the inverse: {e}\nops: {down:#?}"));
+        .unwrap_or_else(|e| panic!("apply the inverse on {backend}: {e}\nops: {down:#?}"));
     assert_eq!(
         generate::columns_by_name(&db.introspect().unwrap()),
-        generate::columns_by_name(&Backend::Sqlite.normalize(&a)),
-        "the inverse restores A; ops: {down:#?}"
+        generate::columns_by_name(&backend.normalize(&a)),
+        "the inverse restores A on {backend}; ops: {down:#?}"
     );
     for (table, cols, rows) in &before {
         let (source, _) = surviving_columns(&a, &b, table).unwrap();
         let old: Vec<String> = cols.iter().map(|(o, _)| o.clone()).collect();
         assert_eq!(
-            generate::snapshot_rows(&mut db, &source, &old).len(),
+            generate::snapshot_rows(db, &a.tables[&source], &old).len(),
             rows.len(),
-            "rows of {source} survive the inverse"
+            "rows of {source} survive the inverse on {backend}"
         );
     }
 }
 
-/// 500 cases by default; `PROPTEST_CASES=20000` explores further.
-fn config() -> ProptestConfig {
+/// 500 cases by default on SQLite; `PROPTEST_CASES=20000` explores further.
+fn sqlite_config() -> ProptestConfig {
     ProptestConfig::with_cases(500)
 }
 
+/// 200 cases by default on PostgreSQL, where each case is a schema on a real server (about
+/// 70 ms of connecting and DDL); `PROPTEST_CASES` raises it too.
+fn postgres_config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(sqlite_config())]
 
     #[test]
     fn diff_applies_and_inverts_on_sqlite(seed in any::<u64>()) {
-        round_trip(seed);
+        round_trip(seed, Backend::Sqlite);
     }
 
     #[test]
     fn no_spurious_diffs_on_sqlite(seed in any::<u64>()) {
-        let schema = generate::schema(&mut Rng::new(seed));
-        let mut db = build(&schema);
-        let live = db.introspect().unwrap();
-        let d = diff(&live, &Backend::Sqlite.normalize(&schema));
-        prop_assert!(d.is_empty(), "spurious ops: {:#?}", d.ops);
+        no_spurious_diffs(seed, Backend::Sqlite)?;
     }
+}
+
+proptest! {
+    #![proptest_config(postgres_config())]
+
+    #[test]
+    fn diff_applies_and_inverts_on_postgres(seed in any::<u64>()) {
+        round_trip(seed, Backend::Postgres);
+    }
+
+    #[test]
+    fn no_spurious_diffs_on_postgres(seed in any::<u64>()) {
+        no_spurious_diffs(seed, Backend::Postgres)?;
+    }
+}
+
+fn no_spurious_diffs(seed: u64, backend: Backend) -> Result<(), TestCaseError> {
+    let schema = generate::schema(&mut Rng::new(seed));
+    let Some(mut scratch) = build(&schema, backend) else {
+        return Ok(());
+    };
+    let live = scratch.db.introspect().unwrap();
+    let d = diff(&live, &backend.normalize(&schema));
+    prop_assert!(d.is_empty(), "spurious ops on {}: {:#?}", backend, d.ops);
+    Ok(())
 }
 
 /// The generator reaches every kind of op, renames included, so the properties above cover
@@ -160,7 +262,6 @@ fn edit_scripts_cover_every_op_kind() {
             *counts.entry(kind).or_default() += 1;
         }
     }
-    println!("{counts:#?}");
     assert_eq!(counts.len(), 12, "every op kind appears: {counts:?}");
     assert!(
         counts.values().all(|n| *n >= 10),

@@ -10,12 +10,6 @@ use entmig_schema::{
 use super::sql_error;
 use crate::error::{Error, Result};
 
-/// Tables entmig never manages: SQLite's own, the migrations' tracking table, and a rebuild's
-/// temporary table.
-pub(crate) fn is_unmanaged(name: &str) -> bool {
-    name.starts_with("sqlite_") || name == "entmig_migrations" || name.starts_with("__entmig_")
-}
-
 pub(crate) fn schema(connection: &rusqlite::Connection) -> Result<Schema> {
     let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name";
     let mut statement = connection
@@ -32,7 +26,7 @@ pub(crate) fn schema(connection: &rusqlite::Connection) -> Result<Schema> {
         .map_err(|e| sql_error(sql, &e))?;
     let mut schema = Schema::new();
     for (name, create_sql) in tables {
-        if is_unmanaged(&name) {
+        if crate::database::is_unmanaged(&name) {
             continue;
         }
         let table = table(connection, &name, &create_sql)?;

@@ -1,11 +1,14 @@
-//! `Database::synchronize` on real SQLite files, as a test suite would use it: a fresh
+//! `Database::synchronize` on real databases (SQLite files and PostgreSQL), as a test suite
+//! would use it: a fresh
 //! database, entities that evolve, `drop_schema`, refusal of destructive steps, and tables that
 //! entmig does not manage.
 
 // The entities' fields describe tables; the tests never read them.
 #![allow(dead_code)]
 
-use entmig_runtime::{Backend, Database, Error, Op, Schema, SyncOptions, Value};
+use entmig_runtime::{Database, Error, Op, Schema, SyncOptions, Value};
+use entmig_tests::db::TestDb;
+use entmig_tests::on_each_backend;
 
 /// The first version of an app's entities.
 mod v1 {
@@ -79,17 +82,6 @@ fn v2_schema() -> Schema {
     Schema::of::<(v2::User, v2::Article, v2::Comment)>()
 }
 
-struct TempDb {
-    _dir: tempfile::TempDir,
-    url: String,
-}
-
-fn temp_db() -> TempDb {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("app.db").display());
-    TempDb { _dir: dir, url }
-}
-
 fn count(db: &mut Database, table: &str) -> i64 {
     db.query(&format!("SELECT COUNT(*) FROM \"{table}\""), &[])
         .unwrap()[0][0]
@@ -110,10 +102,9 @@ fn seed_v1(db: &mut Database) {
     .unwrap();
 }
 
-#[test]
-fn a_fresh_database_gets_every_table_and_a_second_run_does_nothing() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn a_fresh_database_gets_every_table_and_a_second_run_does_nothing(file) {
+    let mut db = file.open();
     let report = db
         .synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
@@ -124,22 +115,22 @@ fn a_fresh_database_gets_every_table_and_a_second_run_does_nothing() {
     );
     assert_eq!(
         db.introspect().unwrap(),
-        Backend::Sqlite.normalize(&v1_schema())
+        file.backend.normalize(&v1_schema())
     );
 
     // Reopened, the file holds the same schema and nothing is left to do.
     drop(db);
-    let mut db = Database::connect(&file.url).unwrap();
+    let mut db = file.open();
     let again = db
         .synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     assert!(again.ops.is_empty(), "{:#?}", again.ops);
+    }
 }
 
-#[test]
-fn evolving_entities_keep_their_rows() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn evolving_entities_keep_their_rows(file) {
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     seed_v1(&mut db);
@@ -159,7 +150,7 @@ fn evolving_entities_keep_their_rows() {
     );
     assert_eq!(
         db.introspect().unwrap(),
-        Backend::Sqlite.normalize(&v2_schema()).without_hints()
+        file.backend.normalize(&v2_schema()).without_hints()
     );
 
     let users = db
@@ -212,12 +203,12 @@ fn evolving_entities_keep_their_rows() {
         &[],
     );
     assert!(duplicate.is_err());
+    }
 }
 
-#[test]
-fn destructive_steps_are_refused_unless_allowed() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn destructive_steps_are_refused_unless_allowed(file) {
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     seed_v1(&mut db);
@@ -240,7 +231,7 @@ fn destructive_steps_are_refused_unless_allowed() {
     );
     assert_eq!(
         db.introspect().unwrap(),
-        Backend::Sqlite.normalize(&v1_schema()),
+        file.backend.normalize(&v1_schema()),
         "nothing changed"
     );
 
@@ -249,14 +240,14 @@ fn destructive_steps_are_refused_unless_allowed() {
         ..SyncOptions::default()
     };
     db.synchronize(&target, options).unwrap();
-    assert_eq!(db.introspect().unwrap(), Backend::Sqlite.normalize(&target));
+    assert_eq!(db.introspect().unwrap(), file.backend.normalize(&target));
     assert_eq!(count(&mut db, "users"), 2);
+    }
 }
 
-#[test]
-fn drop_schema_starts_from_empty() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn drop_schema_starts_from_empty(file) {
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     seed_v1(&mut db);
@@ -270,21 +261,21 @@ fn drop_schema_starts_from_empty() {
     assert_eq!(report.dropped, ["posts", "scratch", "users"]);
     assert_eq!(
         db.introspect().unwrap(),
-        Backend::Sqlite.normalize(&v1_schema())
+        file.backend.normalize(&v1_schema())
     );
     assert_eq!(count(&mut db, "users"), 0);
+    }
 }
 
-#[test]
-fn tables_entmig_does_not_manage_are_left_alone() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn tables_entmig_does_not_manage_are_left_alone(file) {
+    let mut db = file.open();
     db.execute(
         "CREATE TABLE legacy (id INTEGER PRIMARY KEY, note TEXT)",
         &[],
     )
     .unwrap();
-    db.execute("INSERT INTO legacy (note) VALUES ('keep me')", &[])
+    db.execute("INSERT INTO legacy (id, note) VALUES (1, 'keep me')", &[])
         .unwrap();
     db.execute("CREATE TABLE entmig_migrations (id TEXT PRIMARY KEY)", &[])
         .unwrap();
@@ -304,12 +295,12 @@ fn tables_entmig_does_not_manage_are_left_alone() {
     );
     assert_eq!(count(&mut db, "legacy"), 1);
     assert_eq!(count(&mut db, "entmig_migrations"), 1);
+    }
 }
 
-#[test]
-fn a_not_null_column_without_default_needs_a_fill_when_rows_exist() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn a_not_null_column_without_default_needs_a_fill_when_rows_exist(file) {
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     let mut target = v1_schema();
@@ -328,8 +319,8 @@ fn a_not_null_column_without_default_needs_a_fill_when_rows_exist() {
     assert!(empty.is_ok(), "{empty:?}");
 
     // A table with rows cannot: the rows would have no value.
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+    let file = TestDb::on(file.backend).expect("the same backend");
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     seed_v1(&mut db);
@@ -342,14 +333,16 @@ fn a_not_null_column_without_default_needs_a_fill_when_rows_exist() {
         error.to_string().contains("give the field a `default`"),
         "{error}"
     );
+    }
 }
 
+/// SQLite only: PostgreSQL alters tables in place and never rebuilds them.
 #[test]
 fn rebuilding_a_parent_table_never_deletes_child_rows() {
     // TypeORM #2584 and EF Core #329: a SQLite table rebuild dropped the parent and cascaded
     // the delete into every child table.
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+    let file = TestDb::sqlite();
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     seed_v1(&mut db);
@@ -391,10 +384,9 @@ fn rebuilding_a_parent_table_never_deletes_child_rows() {
     assert_eq!(on, vec![vec![Value::Integer(1)]]);
 }
 
-#[test]
-fn a_change_that_fails_part_way_leaves_everything_as_before() {
-    let file = temp_db();
-    let mut db = Database::connect(&file.url).unwrap();
+on_each_backend! {
+    fn a_change_that_fails_part_way_leaves_everything_as_before(file) {
+    let mut db = file.open();
     db.synchronize(&v1_schema(), SyncOptions::default())
         .unwrap();
     seed_v1(&mut db);
@@ -422,10 +414,15 @@ fn a_change_that_fails_part_way_leaves_everything_as_before() {
             unique: true,
         });
     let error = db.synchronize(&target, SyncOptions::default()).unwrap_err();
-    assert!(error.to_string().contains("UNIQUE"), "{error}");
+    let needle = match file.backend {
+        entmig_runtime::Backend::Sqlite => "UNIQUE constraint failed",
+        entmig_runtime::Backend::Postgres => "could not create unique index",
+    };
+    assert!(error.to_string().contains(needle), "{error}");
     assert_eq!(
         db.introspect().unwrap(),
-        Backend::Sqlite.normalize(&v1_schema())
+        file.backend.normalize(&v1_schema())
     );
     assert_eq!(count(&mut db, "posts"), 3);
+    }
 }

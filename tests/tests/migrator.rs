@@ -1,4 +1,4 @@
-//! The migrator on real SQLite files: run, revert, status, failures that roll back, checksums,
+//! The migrator on real databases (SQLite files and PostgreSQL): run, revert, status, failures that roll back, checksums,
 //! ordering, dirty state, and several processes migrating one database at once.
 
 use std::sync::{Arc, Mutex};
@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 use entmig_runtime::migration::prelude::*;
 use entmig_runtime::migrator::Entry;
 use entmig_runtime::{Database, Error, Event, Migrator, Revert, RunOptions, State};
+use entmig_tests::db::TestDb;
+use entmig_tests::on_each_backend;
 
 struct CreateUsers;
 impl MigrationTrait for CreateUsers {
@@ -91,24 +93,6 @@ fn first(n: usize) -> Migrator {
     Migrator::new(all)
 }
 
-struct TempDb {
-    dir: tempfile::TempDir,
-}
-
-impl TempDb {
-    fn new() -> Self {
-        TempDb {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-    fn url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("app.db").display())
-    }
-    fn open(&self) -> Database {
-        Database::connect(&self.url()).expect("open")
-    }
-}
-
 fn ids(report: &entmig_runtime::Report) -> Vec<&str> {
     report.done.iter().map(|d| d.id.as_str()).collect()
 }
@@ -130,9 +114,8 @@ fn state(db: &mut Database) -> (entmig_runtime::Schema, Vec<Vec<Value>>, Vec<Vec
     (schema, users, tracking(db))
 }
 
-#[test]
-fn a_fresh_run_applies_everything_in_order_and_records_it() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn a_fresh_run_applies_everything_in_order_and_records_it(file) {
     let mut db = file.open();
     let report = three().run(&mut db).unwrap();
     assert_eq!(
@@ -162,11 +145,11 @@ fn a_fresh_run_applies_everything_in_order_and_records_it() {
             .iter()
             .all(|s| matches!(s.state, State::Applied { .. }))
     );
+    }
 }
 
-#[test]
-fn an_incremental_run_applies_only_what_is_new_and_keeps_rows() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn an_incremental_run_applies_only_what_is_new_and_keeps_rows(file) {
     let mut db = file.open();
     first(1).run(&mut db).unwrap();
     db.execute(
@@ -196,15 +179,16 @@ fn an_incremental_run_applies_only_what_is_new_and_keeps_rows() {
         Value::Integer(2),
         "the data step ran once per user"
     );
+    }
 }
 
-#[test]
-fn revert_undoes_the_newest_one_or_several() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn revert_undoes_the_newest_one_or_several(file) {
     let mut db = file.open();
     three().run(&mut db).unwrap();
+    let scratch_db = TestDb::on(file.backend).expect("the same backend");
     let before_add_name = {
-        let mut scratch = Database::connect("sqlite::memory:").unwrap();
+        let mut scratch = scratch_db.open();
         first(1).run(&mut scratch).unwrap();
         scratch.introspect().unwrap()
     };
@@ -237,6 +221,7 @@ fn revert_undoes_the_newest_one_or_several() {
         .revert(&mut db, Revert::To("20260103_000000_create_posts".into()))
         .unwrap_err();
     assert!(matches!(error.error, Error::NotApplied { .. }), "{error}");
+    }
 }
 
 /// A migration that adds a column, then fails at the step given.
@@ -271,14 +256,15 @@ impl MigrationTrait for FailsAt {
     fn down(&self, _: &mut Plan) {}
 }
 
-#[test]
-fn a_failure_at_any_kind_of_step_rolls_the_migration_back_completely() {
+on_each_backend! {
+    fn a_failure_at_any_kind_of_step_rolls_the_migration_back_completely(file) {
+    let sqlite = file.backend == Backend::Sqlite;
     for (kind, step, needle) in [
-        ("op", 3, "NOT NULL constraint failed"),
-        ("sql", 3, "no such table: no_such_table"),
-        ("data", 3, "NOT NULL constraint failed: users.email"),
+        ("op", 3, if sqlite { "NOT NULL constraint failed" } else { "contains null values" }),
+        ("sql", 3, if sqlite { "no such table: no_such_table" } else { "relation \"no_such_table\" does not exist" }),
+        ("data", 3, if sqlite { "NOT NULL constraint failed: users.email" } else { "null value in column \"email\"" }),
     ] {
-        let file = TempDb::new();
+        let file = TestDb::on(file.backend).expect("the same backend");
         let mut db = file.open();
         first(2).run(&mut db).unwrap();
         db.execute(
@@ -312,7 +298,8 @@ fn a_failure_at_any_kind_of_step_rolls_the_migration_back_completely() {
         assert!(message.contains(needle), "{kind}: {message}");
         let after = state(&mut db);
         // create_posts applied before the failure; nothing of the failed migration remains.
-        let mut scratch = Database::connect("sqlite::memory:").unwrap();
+        let scratch_db = TestDb::on(file.backend).expect("the same backend");
+        let mut scratch = scratch_db.open();
         three().run(&mut scratch).unwrap();
         assert_eq!(
             after.0,
@@ -330,13 +317,11 @@ fn a_failure_at_any_kind_of_step_rolls_the_migration_back_completely() {
             3,
             "{kind}: no tracking row for the failed migration"
         );
-        assert!(matches!(
-            Database::connect(&file.url())
-                .unwrap()
-                .query("PRAGMA foreign_keys", &[])
-                .unwrap()[0][0],
-            Value::Integer(1)
-        ));
+        if sqlite {
+            let foreign_keys = file.open().query("PRAGMA foreign_keys", &[]).unwrap();
+            assert_eq!(foreign_keys[0][0], Value::Integer(1), "{kind}: foreign keys back on");
+        }
+    }
     }
 }
 
@@ -351,9 +336,8 @@ impl MigrationTrait for AddNameEdited {
     }
 }
 
-#[test]
-fn an_applied_migration_that_changed_is_refused() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn an_applied_migration_that_changed_is_refused(file) {
     let mut db = file.open();
     first(2).run(&mut db).unwrap();
     let edited = Migrator::new(vec![
@@ -389,6 +373,7 @@ fn an_applied_migration_that_changed_is_refused() {
         first(2).run(&mut db).unwrap_err().error,
         Error::ChangedMigration { ref id } if id == "20260101_000000_create_users"
     ));
+    }
 }
 
 #[test]
@@ -417,9 +402,8 @@ fn formatting_does_not_change_a_checksum() {
     );
 }
 
-#[test]
-fn an_older_pending_migration_needs_force() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn an_older_pending_migration_needs_force(file) {
     let mut db = file.open();
     Migrator::new(vec![
         entry("m20260101_000000_create_users", CreateUsers),
@@ -445,11 +429,11 @@ fn an_older_pending_migration_needs_force() {
     };
     let report = three().run_with(&mut db, &forced).unwrap();
     assert_eq!(ids(&report), ["20260102_000000_add_name"]);
+    }
 }
 
-#[test]
-fn a_migration_missing_from_the_code_is_reported() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn a_migration_missing_from_the_code_is_reported(file) {
     let mut db = file.open();
     three().run(&mut db).unwrap();
     let status = first(2).status(&mut db).unwrap();
@@ -462,11 +446,11 @@ fn a_migration_missing_from_the_code_is_reported() {
         "{error}"
     );
     assert!(error.to_string().contains("not in this build"), "{error}");
+    }
 }
 
-#[test]
-fn read_only_calls_create_nothing() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn read_only_calls_create_nothing(file) {
     let mut db = file.open();
     let status = three().status(&mut db).unwrap();
     assert!(status.iter().all(|s| s.state == State::Pending));
@@ -488,6 +472,7 @@ fn read_only_calls_create_nothing() {
         db.all_tables().unwrap().is_empty(),
         "no tracking table was created"
     );
+    }
 }
 
 struct NotTransactional(bool);
@@ -506,16 +491,19 @@ impl MigrationTrait for NotTransactional {
     }
 }
 
-#[test]
-fn a_failed_non_transactional_migration_leaves_a_dirty_state_until_resolved() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn a_failed_non_transactional_migration_leaves_a_dirty_state_until_resolved(file) {
     let mut db = file.open();
     let failing = Migrator::new(vec![
         entry("m20260101_000000_create_users", CreateUsers),
         entry("m20260102_000000_index", NotTransactional(true)),
     ]);
     let error = failing.run(&mut db).unwrap_err();
-    assert!(error.to_string().contains("no such table"), "{error}");
+    let needle = match file.backend {
+        Backend::Sqlite => "no such table",
+        Backend::Postgres => "does not exist",
+    };
+    assert!(error.to_string().contains(needle), "{error}");
     // What ran stays: the index exists, and the migration is dirty.
     let mut db = file.open();
     assert!(
@@ -559,11 +547,12 @@ fn a_failed_non_transactional_migration_leaves_a_dirty_state_until_resolved() {
     );
 
     // A successful non-transactional migration is simply applied.
-    let file = TempDb::new();
+    let file = TestDb::on(file.backend).expect("the same backend");
     let mut db = file.open();
     let report = fixed.run(&mut db).unwrap();
     assert_eq!(report.done.len(), 2);
     assert_eq!(tracking(&mut db)[1][3], Value::from("applied"));
+    }
 }
 
 struct Backfill;
@@ -582,9 +571,8 @@ impl MigrationTrait for Backfill {
     }
 }
 
-#[test]
-fn a_batched_data_step_reports_progress() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn a_batched_data_step_reports_progress(file) {
     let mut db = file.open();
     first(1).run(&mut db).unwrap();
     db.execute(
@@ -621,6 +609,7 @@ fn a_batched_data_step_reports_progress() {
         .query("SELECT COUNT(*) FROM users WHERE country IS NULL", &[])
         .unwrap();
     assert_eq!(left[0][0], Value::Integer(0));
+    }
 }
 
 /// Logs each migration's run into a table, so the test can count how often each ran.
@@ -665,9 +654,8 @@ fn child_process_runs_the_migrator() {
     logged().run(&mut db).unwrap();
 }
 
-#[test]
-fn eight_processes_at_once_apply_each_migration_exactly_once() {
-    let file = TempDb::new();
+on_each_backend! {
+    fn eight_processes_at_once_apply_each_migration_exactly_once(file) {
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..8)
         .map(|_| {
@@ -697,4 +685,5 @@ fn eight_processes_at_once_apply_each_migration_exactly_once() {
     assert_eq!(runs.len(), 6);
     assert!(runs.iter().all(|r| r[1] == Value::Integer(1)), "{runs:?}");
     assert_eq!(tracking(&mut db).len(), 6);
+    }
 }

@@ -1,0 +1,389 @@
+//! PostgreSQL, through the `postgres` crate.
+//!
+//! Connections are plain TCP or a Unix socket (`NoTls`): `sslmode=disable` and the default
+//! `prefer` work; `sslmode=require` is refused by the driver, because entmig does not bundle a
+//! TLS implementation yet. A `schema=name` query parameter (default `public`) names the schema
+//! whose tables entmig manages.
+//!
+//! A run holds a session-level advisory lock; each migration is a transaction, so DDL rolls
+//! back with everything else. Non-transactional migrations run statement by statement in
+//! autocommit, which `CREATE INDEX CONCURRENTLY` needs.
+
+mod introspect;
+
+use std::time::{Duration, Instant};
+
+use entmig_schema::{Backend, Schema, naming::stable_hash, redact};
+use postgres::types::{FromSql, ToSql, Type};
+use postgres::{Client, NoTls, SimpleQueryMessage};
+
+use crate::database::Driver;
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+pub(crate) struct Postgres {
+    client: Client,
+    schema: String,
+    /// The advisory-lock key of this schema, so runs on other schemas do not wait.
+    lock_key: i64,
+    /// A migration's transaction is open.
+    in_transaction: bool,
+}
+
+impl Postgres {
+    pub(crate) fn connect(url: &str) -> Result<Self> {
+        let (url_without_schema, schema) = split_schema(url);
+        let mut client =
+            Client::connect(&url_without_schema, NoTls).map_err(|e| Error::Connect {
+                url: redact(url),
+                message: describe(&e),
+            })?;
+        let set = format!(
+            "SET search_path TO {}",
+            entmig_schema::render::quote_ident(&schema)
+        );
+        client
+            .batch_execute(&set)
+            .map_err(|e| sql_error(&set, &e))?;
+        let exists = client
+            .query_one(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+                &[&schema],
+            )
+            .map_err(|e| sql_error("SELECT .. FROM pg_namespace", &e))?;
+        if exists.get::<_, i64>(0) == 0 {
+            return Err(Error::Connect {
+                url: redact(url),
+                message: format!(
+                    "the schema `{schema}` does not exist; create it (CREATE SCHEMA \"{schema}\") or remove `schema=` from the URL"
+                ),
+            });
+        }
+        Ok(Postgres {
+            lock_key: stable_hash(format!("entmig:{schema}").as_bytes()) as i64,
+            in_transaction: false,
+            client,
+            schema,
+        })
+    }
+
+    fn simple(&mut self, sql: &str) -> Result<u64> {
+        let messages = self
+            .client
+            .simple_query(sql)
+            .map_err(|e| sql_error(sql, &e))?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                _ => None,
+            })
+            .last()
+            .unwrap_or(0))
+    }
+}
+
+/// The URL without entmig's `schema` parameter, and the schema (default `public`).
+fn split_schema(url: &str) -> (String, String) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), "public".into());
+    };
+    let mut schema = "public".to_owned();
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(value) => {
+                schema = value.to_owned();
+                false
+            }
+            None => !pair.is_empty(),
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_owned(), schema)
+    } else {
+        (format!("{base}?{}", kept.join("&")), schema)
+    }
+}
+
+/// The database's message with its detail and hint, or the driver's.
+fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{}: {}", db.severity(), db.message());
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!(" ({detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                text.push_str(&format!("; hint: {hint}"));
+            }
+            text
+        }
+        None => {
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
+    }
+}
+
+pub(crate) fn sql_error(sql: &str, error: &postgres::Error) -> Error {
+    Error::Sql {
+        sql: sql.to_owned(),
+        message: describe(error),
+    }
+}
+
+/// A parameter converted to the type the statement expects.
+fn param(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
+    match (value, ty) {
+        (Value::Null, &Type::INT2) => Box::new(None::<i16>),
+        (Value::Null, &Type::INT4) => Box::new(None::<i32>),
+        (Value::Null, &Type::INT8) => Box::new(None::<i64>),
+        (Value::Null, &Type::FLOAT4) => Box::new(None::<f32>),
+        (Value::Null, &Type::FLOAT8) => Box::new(None::<f64>),
+        (Value::Null, &Type::BOOL) => Box::new(None::<bool>),
+        (Value::Null, &Type::BYTEA) => Box::new(None::<Vec<u8>>),
+        (Value::Null, _) => Box::new(None::<String>),
+        (Value::Integer(i), &Type::INT2) => Box::new(i16::try_from(*i).unwrap_or(i16::MAX)),
+        (Value::Integer(i), &Type::INT4) => Box::new(i32::try_from(*i).unwrap_or(i32::MAX)),
+        (Value::Integer(i), &Type::FLOAT4) => Box::new(*i as f32),
+        (Value::Integer(i), &Type::FLOAT8) => Box::new(*i as f64),
+        (Value::Integer(i), &Type::BOOL) => Box::new(*i != 0),
+        (Value::Integer(i), &Type::TEXT | &Type::VARCHAR) => Box::new(i.to_string()),
+        (Value::Integer(i), _) => Box::new(*i),
+        (Value::Real(f), &Type::FLOAT4) => Box::new(*f as f32),
+        (Value::Real(f), &Type::TEXT | &Type::VARCHAR) => Box::new(f.to_string()),
+        (Value::Real(f), _) => Box::new(*f),
+        (Value::Text(s), _) => Box::new(s.clone()),
+        (Value::Blob(b), _) => Box::new(b.clone()),
+    }
+}
+
+/// Any column, as a [`Value`]: integers, floats, booleans, text and bytes by type; JSON as
+/// text; anything else as the text of its binary form (cast such columns to `text` in the
+/// query to read them exactly).
+struct AnyValue(Value);
+
+impl<'a> FromSql<'a> for AnyValue {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(AnyValue(match *ty {
+            Type::INT2 => Value::Integer(i64::from(i16::from_sql(ty, raw)?)),
+            Type::INT4 => Value::Integer(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT8 => Value::Integer(i64::from_sql(ty, raw)?),
+            Type::OID => Value::Integer(i64::from(u32::from_sql(ty, raw)?)),
+            Type::FLOAT4 => Value::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::BOOL => Value::Integer(i64::from(bool::from_sql(ty, raw)?)),
+            Type::BYTEA => Value::Blob(raw.to_vec()),
+            // JSONB's binary form is a version byte, then the text.
+            Type::JSONB => {
+                Value::Text(String::from_utf8_lossy(raw.get(1..).unwrap_or_default()).into_owned())
+            }
+            _ => Value::Text(String::from_utf8_lossy(raw).into_owned()),
+        }))
+    }
+
+    fn from_sql_null(
+        _: &Type,
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(AnyValue(Value::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl Driver for Postgres {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        if params.is_empty() {
+            // One round trip, and room for statements that take no parameters at all.
+            return self.simple(sql);
+        }
+        let statement = self.client.prepare(sql).map_err(|e| sql_error(sql, &e))?;
+        let boxed: Vec<Box<dyn ToSql + Sync>> = params
+            .iter()
+            .zip(statement.params())
+            .map(|(value, ty)| param(value, ty))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+        self.client
+            .execute(&statement, &refs)
+            .map_err(|e| sql_error(sql, &e))
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let statement = self.client.prepare(sql).map_err(|e| sql_error(sql, &e))?;
+        let boxed: Vec<Box<dyn ToSql + Sync>> = params
+            .iter()
+            .zip(statement.params())
+            .map(|(value, ty)| param(value, ty))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+        let rows = self
+            .client
+            .query(&statement, &refs)
+            .map_err(|e| sql_error(sql, &e))?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        row.try_get::<_, AnyValue>(i)
+                            .map(|v| v.0)
+                            .map_err(|e| sql_error(sql, &e))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| sql_error(sql, &e))
+    }
+
+    fn introspect(&mut self) -> Result<Schema> {
+        let schema = self.schema.clone();
+        introspect::schema(&mut self.client, &schema)
+    }
+
+    fn has_table(&mut self, name: &str) -> Result<bool> {
+        let rows = self.query(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+            &[Value::from(self.schema.clone()), Value::from(name)],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn all_tables(&mut self) -> Result<Vec<String>> {
+        let rows = self.query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1",
+            &[Value::from(self.schema.clone())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                row.into_iter()
+                    .next()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            })
+            .collect())
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<()> {
+        // Polled rather than waited on, so the timeout holds whatever the server's settings.
+        let start = Instant::now();
+        loop {
+            let row = self
+                .client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&self.lock_key])
+                .map_err(|e| sql_error("SELECT pg_try_advisory_lock($1)", &e))?;
+            if row.get::<_, bool>(0) {
+                return Ok(());
+            }
+            if start.elapsed() >= timeout {
+                let holder = self
+                    .client
+                    .query_opt(
+                        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local') \
+                         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                         WHERE l.locktype = 'advisory' AND l.granted \
+                         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1",
+                        &[&self.lock_key],
+                    )
+                    .ok()
+                    .flatten()
+                    .map(|row| {
+                        format!(
+                            "process {} ({} from {}) holds it",
+                            row.get::<_, i32>(0),
+                            row.get::<_, String>(1),
+                            row.get::<_, String>(2)
+                        )
+                    })
+                    .unwrap_or_else(|| "another session holds it".into());
+                return Err(Error::LockTimeout {
+                    waited: timeout,
+                    holder,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn unlock(&mut self) -> Result<()> {
+        self.client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&self.lock_key])
+            .map_err(|e| sql_error("SELECT pg_advisory_unlock($1)", &e))?;
+        Ok(())
+    }
+
+    fn abort(&mut self) -> Result<()> {
+        if self.in_transaction {
+            let _ = self.rollback();
+        }
+        self.unlock()
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        // Outside a migration's transaction every statement commits by itself.
+        Ok(())
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.simple("BEGIN")?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let result = self.simple("COMMIT").map(|_| ());
+        // A failed COMMIT ends the transaction too (rolled back).
+        self.in_transaction = false;
+        result
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.in_transaction = false;
+        self.simple("ROLLBACK").map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_parameter_is_entmigs() {
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=app&sslmode=disable"),
+            (
+                "postgres://u@h/db?sslmode=disable".to_string(),
+                "app".to_string()
+            )
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db"),
+            ("postgres://u@h/db".to_string(), "public".to_string())
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=x"),
+            ("postgres://u@h/db".to_string(), "x".to_string())
+        );
+    }
+}
