@@ -2,9 +2,9 @@
 
 use entmig_schema::parser::{self, EntityDef, ForeignKeyDef, ReferenceTarget};
 use entmig_schema::{Column, ColumnType, DefaultValue, Index, ReferentialAction, Table};
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::DeriveInput;
+use syn::{DeriveInput, LitStr};
 
 /// The `impl Entity` and the registration, or every error of the struct.
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -23,8 +23,8 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         const _: () = {
             #[automatically_derived]
             impl #krate::Entity for #ident {
-                const TABLE: &'static str = #table_name;
-                const PRIMARY_KEY: &'static [&'static str] = &[#(#primary_key),*];
+                const TABLE: &'static ::core::primitive::str = #table_name;
+                const PRIMARY_KEY: &'static [&'static ::core::primitive::str] = &[#(#primary_key),*];
                 fn table() -> #krate::Table {
                     let mut table = #table;
                     #(table.foreign_keys.push(#foreign_keys);)*
@@ -45,26 +45,63 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 
 /// The errors, and beside them an `impl Entity` whose body is never run, so that code using
 /// the entity does not pile secondary "trait not implemented" errors on top of the real ones.
+/// It marks itself as a stand-in, so the key checks of entities that reference this one pass.
 pub(crate) fn fallback(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let error = error.into_compile_error();
-    if !input.generics.params.is_empty() {
-        return error;
-    }
     let ident = &input.ident;
-    let table_name = parser::snake_case(&ident.to_string());
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let krate = string_key(input, "crate")
+        .and_then(|path| path.parse::<syn::Path>().ok())
+        .map_or_else(|| quote!(::entmig_runtime), |path| path.to_token_stream());
+    let table_name = string_key(input, "table")
+        .map(|table| table.value())
+        .unwrap_or_else(|| parser::default_table_name(ident));
     quote! {
         #error
         const _: () = {
             #[automatically_derived]
-            impl ::entmig_runtime::Entity for #ident {
-                const TABLE: &'static str = #table_name;
-                const PRIMARY_KEY: &'static [&'static str] = &[];
-                fn table() -> ::entmig_runtime::Table {
+            impl #impl_generics #krate::Entity for #ident #ty_generics #where_clause {
+                const TABLE: &'static ::core::primitive::str = #table_name;
+                const PRIMARY_KEY: &'static [&'static ::core::primitive::str] = &[];
+                const __ENTMIG_FALLBACK: ::core::primitive::bool = true;
+                fn table() -> #krate::Table {
                     ::core::unreachable!("entmig: this entity did not compile")
                 }
             }
         };
     }
+}
+
+/// `key = "..."` from the struct's `#[entmig(..)]` attributes, found without parsing the rest,
+/// which may be what failed: the stand-in impl still honours `crate = ".."`.
+fn string_key(input: &DeriveInput, key: &str) -> Option<LitStr> {
+    input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("entmig"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::List(list) => Some(list.tokens.clone()),
+            _ => None,
+        })
+        .find_map(|tokens| {
+            let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+            tokens.iter().enumerate().find_map(|(i, token)| {
+                let at_key_start =
+                    i == 0 || matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == ',');
+                let (
+                    TokenTree::Ident(name),
+                    Some(TokenTree::Punct(eq)),
+                    Some(TokenTree::Literal(value)),
+                ) = (token, tokens.get(i + 1), tokens.get(i + 2))
+                else {
+                    return None;
+                };
+                if !at_key_start || name != key || eq.as_char() != '=' {
+                    return None;
+                }
+                syn::parse2::<LitStr>(value.to_token_stream()).ok()
+            })
+        })
 }
 
 fn crate_path(entity: &EntityDef) -> TokenStream {
@@ -74,8 +111,10 @@ fn crate_path(entity: &EntityDef) -> TokenStream {
     }
 }
 
+/// A `String` from a literal. Spelled out in full, as every call in the generated code, so it
+/// compiles beside a user's own `String` or `From` and inside `#[no_implicit_prelude]`.
 fn string(s: &str) -> TokenStream {
-    quote!(::std::string::String::from(#s))
+    quote!(<::std::string::String as ::core::convert::From<&::core::primitive::str>>::from(#s))
 }
 
 fn strings(items: &[String]) -> TokenStream {
@@ -185,7 +224,7 @@ fn default_value(default: &DefaultValue, krate: &TokenStream) -> TokenStream {
             // Rebuilt from its bits, so the value is exact and NaN or infinity cannot break
             // the generated code.
             let bits = f.to_bits();
-            quote!(#d::Float(f64::from_bits(#bits)))
+            quote!(#d::Float(::core::primitive::f64::from_bits(#bits)))
         }
         DefaultValue::Bool(b) => quote!(#d::Bool(#b)),
         DefaultValue::Sql(sql) => {
@@ -218,15 +257,20 @@ fn foreign_key(fk: &ForeignKeyDef, krate: &TokenStream) -> TokenStream {
     let columns = strings(&fk.columns);
     let (referenced_table, referenced_columns) = match &fk.target {
         ReferenceTarget::Table { table, columns } => (string(table), strings(columns)),
-        ReferenceTarget::Entity(path) => (
-            quote!(::std::string::String::from(<#path as #krate::Entity>::TABLE)),
-            quote! {
-                <#path as #krate::Entity>::PRIMARY_KEY
-                    .iter()
-                    .map(|column| ::std::string::String::from(*column))
-                    .collect()
-            },
-        ),
+        ReferenceTarget::Entity(path) => {
+            let from = quote! {
+                <::std::string::String as ::core::convert::From<&::core::primitive::str>>::from
+            };
+            (
+                quote!(#from(<#path as #krate::Entity>::TABLE)),
+                quote! {
+                    ::core::iter::Iterator::collect(::core::iter::Iterator::map(
+                        ::core::iter::IntoIterator::into_iter(<#path as #krate::Entity>::PRIMARY_KEY),
+                        |column: &&::core::primitive::str| #from(*column),
+                    ))
+                },
+            )
+        }
     };
     let on_delete = action(fk.on_delete, krate);
     let on_update = action(fk.on_update, krate);
@@ -252,12 +296,21 @@ fn key_check(fk: &ForeignKeyDef, krate: &TokenStream) -> Option<TokenStream> {
         return None;
     }
     let count = fk.columns.len();
+    let key = match count {
+        1 => "a single-column primary key".to_owned(),
+        n => format!("a primary key of {n} columns"),
+    };
     let message = format!(
-        "entmig: `references = \"{}\"` points at an entity whose primary key does not have {count} column(s); reference a table column as \"table(column)\"",
+        "entmig: `references = \"{}\"` needs an entity with {key}; reference a table column as \"table(column)\"",
         parser::path_text(path)
     );
     let span = fk.span;
+    // A stand-in impl (its entity failed to derive, with its own error) has no real key.
     Some(quote_spanned! {span=>
-        const _: () = ::core::assert!(<#path as #krate::Entity>::PRIMARY_KEY.len() == #count, #message);
+        const _: () = ::core::assert!(
+            <#path as #krate::Entity>::__ENTMIG_FALLBACK
+                || <#path as #krate::Entity>::PRIMARY_KEY.len() == #count,
+            #message
+        );
     })
 }

@@ -28,6 +28,11 @@ pub trait Entity {
     const TABLE: &'static str;
     /// The SQL names of the primary-key columns (what `references = "Entity"` points at).
     const PRIMARY_KEY: &'static [&'static str];
+    /// `true` only in the stand-in impl that `#[derive(Entity)]` emits beside its errors, whose
+    /// `PRIMARY_KEY` is not the real key: the compile-time key checks of other entities skip it,
+    /// so one bad entity does not make the valid entities that reference it fail too.
+    #[doc(hidden)]
+    const __ENTMIG_FALLBACK: bool = false;
     /// The table, with its columns, key, indexes and foreign keys.
     fn table() -> Table;
 }

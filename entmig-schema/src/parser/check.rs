@@ -6,7 +6,7 @@ use syn::{Data, DeriveInput, Fields};
 
 use super::attrs::{self, ContainerAttrs, FieldAttrs, Spanned};
 use super::ctxt::Ctxt;
-use super::keys::*;
+use super::keys::{self, *};
 use super::types::{self, MappedType};
 use super::{EntityDef, ForeignKeyDef, ReferenceTarget};
 use crate::model::{Column, ColumnType, DefaultValue, Index, ReferentialAction, Table};
@@ -44,7 +44,7 @@ pub(crate) fn entity(cx: &mut Ctxt, input: &DeriveInput) -> Option<EntityDef> {
         .table
         .as_ref()
         .map(|t| t.value.clone())
-        .unwrap_or_else(|| super::snake_case(&input.ident.to_string()));
+        .unwrap_or_else(|| super::default_table_name(&input.ident));
     if let Some(table) = &container.table {
         check_name(cx, &table.value, table.span, "table");
     }
@@ -99,10 +99,14 @@ fn named_fields<'a>(
     let name = &input.ident;
     let fix = "`#[derive(Entity)]` maps a struct with named fields to a table";
     if !input.generics.params.is_empty() {
-        cx.error(
-            input.generics.params.span(),
-            format!("`{name}` is generic, but an entity must name one table with fixed column types; {fix}: remove the type parameters"),
-        );
+        cx.push(syn::Error::new_spanned(
+            &input.generics,
+            format!(
+                "`{name}` is generic, but an entity must name one table with fixed column types; \
+                 remove the generic parameters and give each field a concrete, owned type{}",
+                generic_examples(&input.generics)
+            ),
+        ));
         return None;
     }
     match &input.data {
@@ -134,6 +138,26 @@ fn named_fields<'a>(
             cx.error(data.union_token.span, format!("`{name}` is a union; {fix}"));
             None
         }
+    }
+}
+
+/// ` (e.g. `String` instead of `&'a str`)`: what to write instead of the struct's own generic
+/// parameters.
+fn generic_examples(generics: &syn::Generics) -> String {
+    let mut examples = Vec::new();
+    if let Some(lifetime) = generics.lifetimes().next() {
+        examples.push(format!("`String` instead of `&{} str`", lifetime.lifetime));
+    }
+    if let Some(param) = generics.type_params().next() {
+        examples.push(format!("`i64` instead of `{}`", param.ident));
+    }
+    if let Some(param) = generics.const_params().next() {
+        examples.push(format!("a fixed number instead of `{}`", param.ident));
+    }
+    if examples.is_empty() {
+        String::new()
+    } else {
+        format!(" (e.g. {})", examples.join(", "))
     }
 }
 
@@ -317,14 +341,16 @@ fn default_for(
         (D::Integer(i), T::SmallInt) if i16::try_from(*i).is_err() => {
             cx.error(
                 default.span,
-                format!("{i} does not fit in a smallint column"),
+                format!("`default = {i}` does not fit in a smallint column (-32768 to 32767); choose a default in range or a wider type such as `i32`"),
             );
             return None;
         }
         (D::Integer(i), T::Integer) if i32::try_from(*i).is_err() => {
             cx.error(
                 default.span,
-                format!("{i} does not fit in an integer column"),
+                format!(
+                    "`default = {i}` does not fit in an integer column (-2147483648 to 2147483647); choose a default in range or `i64`"
+                ),
             );
             return None;
         }
@@ -355,7 +381,7 @@ fn default_for(
             };
             cx.error(
                 default.span,
-                format!("`default` is {kind}, which does not fit a {ty} column; give a literal of the column's type, or use `default_sql = \"...\"`"),
+                format!("`default` is {kind}, which does not fit the column's type ({ty}); give a literal of the column's type, or use `default_sql = \"...\"`"),
             );
             return None;
         }
@@ -382,7 +408,33 @@ fn check_unique_names(cx: &mut Ctxt, fields: &[FieldInfo], columns: &[(usize, Co
     }
 }
 
-/// The SQL name of a column named in a container list, by field name or SQL name.
+/// The SQL names of the columns in a container list (`columns = "a, b"`), each given by field
+/// name or SQL name. Every name that is not a column is reported; `None` if any was not.
+fn resolve_columns(
+    cx: &mut Ctxt,
+    list: &Spanned<Vec<String>>,
+    fields: &[FieldInfo],
+    columns: &[(usize, Column)],
+) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut complete = true;
+    for name in &list.value {
+        match resolve_column(cx, name, list.span, fields, columns) {
+            Some(resolved) if out.contains(&resolved) => {
+                cx.error(
+                    list.span,
+                    format!("column `{resolved}` is listed twice; remove one"),
+                );
+                complete = false;
+            }
+            Some(resolved) => out.push(resolved),
+            None => complete = false,
+        }
+    }
+    complete.then_some(out)
+}
+
+/// The SQL name of one column of a container list, or `None` with the problem reported.
 fn resolve_column(
     cx: &mut Ctxt,
     name: &str,
@@ -393,41 +445,43 @@ fn resolve_column(
     let by_field = columns
         .iter()
         .find(|(i, _)| fields[*i].rust_name == name)
-        .map(|(_, c)| c.name.clone());
-    let by_sql = columns
+        .or_else(|| columns.iter().find(|(_, c)| c.name == name));
+    if let Some((_, column)) = by_field {
+        return Some(column.name.clone());
+    }
+    let field = fields
         .iter()
-        .find(|(_, c)| c.name == name)
-        .map(|(_, c)| c.name.clone());
-    let found = by_field.or(by_sql);
-    if found.is_none() {
-        let known: Vec<&str> = columns.iter().map(|(_, c)| c.name.as_str()).collect();
-        cx.error(
+        .find(|f| f.rust_name == name || f.attrs.column.as_ref().is_some_and(|c| c.value == name));
+    match field {
+        Some(field) if field.attrs.skip.is_some() => cx.error(
             span,
             format!(
-                "no column `{name}` in this entity; its columns are: {}",
-                known.join(", ")
+                "`{name}` is a `skip` field, which is not a column; remove it from `columns`, \
+                 or remove `skip` from the field"
             ),
-        );
-    }
-    found
-}
-
-fn resolve_columns(
-    cx: &mut Ctxt,
-    list: &Spanned<Vec<String>>,
-    fields: &[FieldInfo],
-    columns: &[(usize, Column)],
-) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    for name in &list.value {
-        let resolved = resolve_column(cx, name, list.span, fields, columns)?;
-        if out.contains(&resolved) {
-            cx.error(list.span, format!("column `{resolved}` is listed twice"));
-            return None;
+        ),
+        // A field whose column could not be built: its own error says why.
+        Some(_) => {}
+        None => {
+            let mut known: Vec<&str> = Vec::new();
+            for (i, column) in columns {
+                for candidate in [fields[*i].rust_name.as_str(), column.name.as_str()] {
+                    if !known.contains(&candidate) {
+                        known.push(candidate);
+                    }
+                }
+            }
+            let hint = match keys::suggest(name, &known) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => {
+                    let names: Vec<&str> = columns.iter().map(|(_, c)| c.name.as_str()).collect();
+                    format!("its columns are: {}", names.join(", "))
+                }
+            };
+            cx.error(span, format!("no column `{name}` in this entity; {hint}"));
         }
-        out.push(resolved);
     }
-    Some(out)
+    None
 }
 
 fn primary_key(
@@ -450,6 +504,8 @@ fn primary_key(
         .primary_key
         .as_ref()
         .and_then(|list| resolve_columns(cx, list, fields, columns).map(|c| (list.span, c)));
+    // A key field whose type could not be mapped has no column, but it was still marked.
+    let field_key_written = fields.iter().any(|f| f.attrs.primary_key.is_some());
     if let Some(no_key) = container.no_primary_key {
         if let Some((span, _)) = field_key.first() {
             cx.error(
@@ -457,7 +513,7 @@ fn primary_key(
                 "`primary_key` conflicts with the struct's `no_primary_key`; remove one of them",
             );
         }
-        if container.primary_key.is_some() {
+        if container.primary_key_written {
             cx.error(
                 no_key,
                 "`no_primary_key` conflicts with `primary_key(columns = ..)`; remove one of them",
@@ -477,7 +533,7 @@ fn primary_key(
         (Some((_, key)), true) => key,
         (None, false) => field_key.into_iter().map(|(_, name)| name).collect(),
         (None, true) => {
-            if container.primary_key.is_none() {
+            if !container.primary_key_written && !field_key_written {
                 cx.error(
                     input.ident.span(),
                     format!(
@@ -707,7 +763,9 @@ fn reference_target(cx: &mut Ctxt, references: &Spanned<String>) -> Option<Refer
             columns,
         });
     }
-    match syn::parse_str::<syn::Path>(text) {
+    // Parsed from a literal with the value's span, so the compiler reports an unknown entity
+    // at `"..."`, not at `#[derive(Entity)]`.
+    match syn::LitStr::new(text, references.span).parse::<syn::Path>() {
         Ok(path) if path.segments.iter().all(|s| s.arguments.is_none()) => {
             Some(ReferenceTarget::Entity(path))
         }

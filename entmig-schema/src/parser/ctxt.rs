@@ -30,6 +30,11 @@ impl Ctxt {
         }
     }
 
+    /// How many errors were recorded so far, to tell whether a step added any.
+    pub(crate) fn count(&self) -> usize {
+        self.errors.as_ref().map_or(0, Vec::len)
+    }
+
     /// Records the error of a failed result and gives its value otherwise.
     pub(crate) fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
         result.map_err(|e| self.push(e)).ok()

@@ -62,8 +62,9 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     SKIP,
 ];
 
-/// The known key closest to `unknown`, when it is close enough to be a typo.
-pub(crate) fn suggest(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
+/// The known name closest to `unknown`, when it is close enough to be a typo. Used for keys
+/// and for the column names of `columns = ".."` lists.
+pub(crate) fn suggest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (edit_distance(unknown, k), *k))

@@ -151,6 +151,18 @@ pub fn parse_entity(input: &DeriveInput) -> syn::Result<EntityDef> {
     entity.ok_or_else(|| syn::Error::new(input.ident.span(), "invalid entity"))
 }
 
+/// The table name of a struct without `table = ".."`: its name in snake case, without the `r#`
+/// of a raw identifier (`struct r#match` → `match`).
+///
+/// ```
+/// let ident: syn::Ident = syn::parse_str("r#match").unwrap();
+/// assert_eq!(entmig_schema::parser::default_table_name(&ident), "match");
+/// ```
+pub fn default_table_name(ident: &syn::Ident) -> String {
+    let name = ident.to_string();
+    snake_case(name.strip_prefix("r#").unwrap_or(&name))
+}
+
 /// `BlogPost` → `blog_post`, `HTTPRequest` → `http_request`: the default table name.
 pub fn snake_case(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();

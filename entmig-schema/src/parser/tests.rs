@@ -306,7 +306,7 @@ fn conflicting_attributes() {
     );
     assert_error(
         "struct A { #[entmig(primary_key)] id: i64, #[entmig(default = \"x\")] n: i64 }",
-        "`default` is a string, which does not fit a bigint column",
+        "`default` is a string, which does not fit the column's type (bigint)",
     );
     assert_error(
         "struct A { #[entmig(primary_key)] id: i64, #[entmig(default = 70000)] n: i16 }",
@@ -326,7 +326,7 @@ fn conflicting_attributes() {
     );
     assert_error(
         "struct A { #[entmig(primary_key)] id: i64, #[entmig(unique, unique)] n: i64 }",
-        "duplicate entmig attribute `unique`",
+        "duplicate entmig attribute `unique`; keep one",
     );
     assert_error(
         "struct A { #[entmig(primary_key)] id: i64, #[entmig(sql_type = \"text\", max_length = 4)] n: String }",
@@ -363,6 +363,10 @@ fn structural_errors() {
     assert_error(
         "struct A<T> { #[entmig(primary_key)] id: T }",
         "`A` is generic",
+    );
+    assert_error(
+        "struct A<'a> { #[entmig(primary_key)] id: i64, name: &'a str }",
+        "remove the generic parameters and give each field a concrete, owned type (e.g. `String` instead of `&'a str`)",
     );
     assert_error("union A { x: i64 }", "`A` is a union");
     assert_error(
@@ -435,4 +439,106 @@ fn all_errors_of_a_struct_come_together() {
         }"#,
     );
     assert_eq!(errors.len(), 6, "{errors:#?}");
+}
+
+#[test]
+fn default_table_name_drops_raw_prefix() {
+    let t = table("struct r#match { #[entmig(primary_key)] id: i64 }");
+    assert_eq!(t.name, "match");
+}
+
+#[test]
+fn a_malformed_key_does_not_hide_the_next() {
+    let found = errors(
+        r#"#[entmig(primary_key, tabel = "users")]
+        struct User { id: i64, #[entmig(column, uniqe)] email: String }"#,
+    );
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(found[0].starts_with("on the struct, `primary_key` lists its columns"));
+    assert!(found[1].contains("`tabel`; did you mean `table`?"));
+    assert!(found[2].contains("`column` needs a value"));
+    assert!(found[3].contains("`uniqe`; did you mean `unique`?"));
+    // The same inside `index(..)` and after a value of the wrong kind.
+    let found = errors(
+        r#"#[entmig(index(columns = 3, uniqe))]
+        struct A { #[entmig(primary_key, max_length = "x", nullabel)] id: i64 }"#,
+    );
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(found[1].contains("`uniqe`; did you mean `unique`?"));
+    assert!(found[3].contains("`nullabel`; did you mean `nullable`?"));
+}
+
+#[test]
+fn a_key_that_was_written_is_not_reported_missing() {
+    for source in [
+        "#[entmig(primary_key)] struct A { a: i64 }",
+        "#[entmig(primary_key(columns = \"a,,b\"))] struct A { a: i64, b: i64 }",
+        "#[entmig(primary_key(colums = \"a\"))] struct A { a: i64 }",
+        "struct A { #[entmig(primary_key)] id: u64 }",
+        "struct A { #[entmig(primary_key = true)] id: i64 }",
+    ] {
+        let found = errors(source);
+        assert_eq!(found.len(), 1, "{source}: {found:#?}");
+        assert!(
+            !found[0].contains("has no primary key"),
+            "{source}: {found:#?}"
+        );
+    }
+    // An unknown key inside `index(..)` is the one error, not also "needs its columns".
+    let found =
+        errors("#[entmig(index(colums = \"id\"))] struct A { #[entmig(primary_key)] id: i64 }");
+    assert_eq!(
+        found,
+        ["unknown entmig index(..) attribute `colums`; did you mean `columns`?"]
+    );
+}
+
+#[test]
+fn value_errors_name_the_value() {
+    assert_error(
+        "struct A { #[entmig(primary_key)] id: i64, #[entmig(max_length = 5000000000)] s: String }",
+        "`max_length = 5000000000` is too large",
+    );
+    assert_error(
+        "struct A { #[entmig(primary_key)] id: i64, #[entmig(precision = 5000000000)] s: rust_decimal::Decimal }",
+        "`precision` must be between 1 and 1000",
+    );
+    assert_error(
+        "struct A { #[entmig(primary_key)] id: i64, #[entmig(max_length = 255 512)] s: String }",
+        "unexpected `512` after the value of `max_length`; separate keys with `,`",
+    );
+    assert_error(
+        "struct A { #[entmig(primary_key)] id: i64, #[entmig(sql::unique)] s: String }",
+        "unknown entmig field attribute `sql::unique`; did you mean `unique`?",
+    );
+}
+
+#[test]
+fn column_lists_report_every_unknown_name() {
+    let found = errors(
+        r#"#[entmig(index(columns = "emial, id, nmae, zzz, id"))]
+        struct A { #[entmig(primary_key)] id: i64, email: String, name: String,
+                   #[entmig(skip)] cache: Vec<u8> }"#,
+    );
+    assert_eq!(
+        found,
+        [
+            "no column `emial` in this entity; did you mean `email`?",
+            "no column `nmae` in this entity; did you mean `name`?",
+            "no column `zzz` in this entity; its columns are: id, email, name",
+            "column `id` is listed twice; remove one",
+        ]
+    );
+    assert_error(
+        r#"#[entmig(primary_key(columns = "id, cache"))]
+        struct A { id: i64, #[entmig(skip)] cache: Vec<u8> }"#,
+        "`cache` is a `skip` field, which is not a column",
+    );
+    // A field whose type has no column is reported once, for its type.
+    let found = errors(
+        r#"#[entmig(index(columns = "hits"))]
+        struct A { #[entmig(primary_key)] id: i64, hits: u64 }"#,
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("`u64` has no lossless SQL column type"));
 }

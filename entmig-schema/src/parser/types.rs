@@ -1,6 +1,5 @@
 //! From a field's Rust type to a column type, by full path or imported name.
 
-use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
 use crate::model::ColumnType;
@@ -42,7 +41,8 @@ fn unmapped(ty: &Type, message: &str) -> MappedType {
     MappedType {
         ty: None,
         nullable: false,
-        unmapped: Some(syn::Error::new(ty.span(), message)),
+        // The whole type, so `chrono::DateTime<Tz>` is underlined entire, not only `chrono`.
+        unmapped: Some(syn::Error::new_spanned(ty, message)),
     }
 }
 

@@ -11,7 +11,7 @@
 use super::{Backend, column_def, rename_column, rename_table};
 use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
-    quote_ident,
+    quote_ident, quote_string,
 };
 use crate::model::{Column, ColumnType, Table};
 use crate::op::{Fill, Op};
@@ -142,6 +142,20 @@ fn rebuild(old: &Table, new: &Table, op: &Op) -> RenderedOp {
             ident_list(&targets),
             sources.join(", "),
             quote_ident(&old.name)
+        ));
+    }
+    if old.columns.iter().any(|c| c.auto_increment) && new.columns.iter().any(|c| c.auto_increment)
+    {
+        // AUTOINCREMENT never hands out an id again, even a deleted one: its high-water mark
+        // is the table's row in sqlite_sequence, which would go with the old table.
+        statements.push(format!(
+            "DELETE FROM sqlite_sequence WHERE name = {}",
+            quote_string(&temporary)
+        ));
+        statements.push(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
+            quote_string(&temporary),
+            quote_string(&old.name)
         ));
     }
     statements.push(drop_table(&old.name, b));

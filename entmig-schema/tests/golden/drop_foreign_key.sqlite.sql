@@ -6,6 +6,8 @@ CREATE TABLE "__entmig_new_user" (
   "created_at" TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 INSERT INTO "__entmig_new_user" ("id", "email", "group_id", "score", "created_at") SELECT "id", "email", "group_id", "score", "created_at" FROM "user";
+DELETE FROM sqlite_sequence WHERE name = '__entmig_new_user';
+INSERT INTO sqlite_sequence (name, seq) SELECT '__entmig_new_user', seq FROM sqlite_sequence WHERE name = 'user';
 DROP TABLE "user";
 PRAGMA legacy_alter_table = ON;
 ALTER TABLE "__entmig_new_user" RENAME TO "user";

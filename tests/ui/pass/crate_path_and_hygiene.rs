@@ -41,9 +41,48 @@ struct Book {
     sequel_of: ::std::option::Option<i64>,
 }
 
+// Primitive types and prelude traits shadowed too: the generated code names them by path.
+mod shadowed {
+    #![allow(dead_code, non_camel_case_types)]
+
+    struct f64;
+    struct str;
+    struct bool;
+    struct usize;
+    trait From {}
+    trait Iterator {}
+    trait IntoIterator {}
+
+    #[derive(entmig_runtime::Entity)]
+    pub struct Score {
+        #[entmig(primary_key)]
+        pub id: i64,
+        #[entmig(default = 1.5)]
+        pub value: ::core::primitive::f64,
+        #[entmig(default = false)]
+        pub hidden: ::core::primitive::bool,
+        #[entmig(default = "none")]
+        pub note: ::std::string::String,
+        #[entmig(references = "super::Author")]
+        pub author_id: i64,
+    }
+}
+
+// A raw identifier: the table is `match`, not `r#match`.
+#[derive(Entity)]
+struct r#match {
+    #[entmig(primary_key)]
+    id: i64,
+    #[entmig(references = "Book")]
+    book_id: i64,
+}
+
 fn main() {
     let book = <Book as em::Entity>::table();
     ::std::assert_eq!(book.foreign_keys.len(), 2);
     ::std::assert_eq!(<Author as em::Entity>::TABLE, "authors");
-    let _ = em::Schema::of::<(Author, Book)>();
+    ::std::assert_eq!(<r#match as em::Entity>::TABLE, "match");
+    let score = <shadowed::Score as em::Entity>::table();
+    ::std::assert_eq!(score.foreign_keys[0].referenced_table, "authors");
+    let _ = em::Schema::of::<(Author, Book, r#match)>();
 }
