@@ -48,6 +48,82 @@ fn migrator() -> Migrator {
 }
 
 fn main() {
+    sqlite();
+    match std::env::var("ENTMIG_TEST_POSTGRES_URL") {
+        Ok(url) => postgres(&url),
+        Err(_) => println!(
+            "\n(PostgreSQL: set ENTMIG_TEST_POSTGRES_URL to a server to compare there too)"
+        ),
+    }
+}
+
+/// The same comparison on PostgreSQL: each run in a fresh schema.
+fn postgres(admin: &str) {
+    let runs = 3;
+    let mut direct = Vec::new();
+    let mut entmig = Vec::new();
+    let sql = migrator().sql(Backend::Postgres).expect("render");
+    let mut client = postgres::Client::connect(admin, postgres::NoTls).expect("connect");
+    for run in 0..runs {
+        for (schema, times) in [
+            (format!("bench_direct_{run}"), &mut direct),
+            (format!("bench_entmig_{run}"), &mut entmig),
+        ] {
+            client
+                .batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+                ))
+                .expect("schema");
+            let separator = if admin.contains('?') { '&' } else { '?' };
+            if schema.starts_with("bench_direct") {
+                let mut direct_client =
+                    postgres::Client::connect(admin, postgres::NoTls).expect("connect");
+                direct_client
+                    .batch_execute(&format!("SET search_path TO {schema}"))
+                    .expect("search_path");
+                let start = Instant::now();
+                for (_, statements) in &sql {
+                    let mut tx = direct_client.transaction().expect("begin");
+                    for statement in statements {
+                        tx.batch_execute(statement).expect("statement");
+                    }
+                    tx.commit().expect("commit");
+                }
+                times.push(start.elapsed());
+            } else {
+                let mut db = Database::connect(&format!("{admin}{separator}schema={schema}"))
+                    .expect("connect");
+                let start = Instant::now();
+                let report = migrator().run(&mut db).expect("run");
+                times.push(start.elapsed());
+                assert_eq!(report.done.len(), COUNT);
+            }
+            client
+                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+                .expect("drop schema");
+        }
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (direct, entmig) = (median(direct), median(entmig));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("\napplying {COUNT} migrations to PostgreSQL, median of {runs}\n");
+    println!("| how                                                     | median      | ratio |");
+    println!("|---------------------------------------------------------|-------------|-------|");
+    println!(
+        "| postgres crate, same SQL, one transaction per migration | {:>8.1} ms | 1.00x |",
+        ms(direct)
+    );
+    println!(
+        "| Migrator::run (tracking, checksums, advisory lock)      | {:>8.1} ms | {:.2}x |",
+        ms(entmig),
+        entmig.as_secs_f64() / direct.as_secs_f64()
+    );
+}
+
+fn sqlite() {
     let runs = 5;
     let sql = migrator().sql(Backend::Sqlite).expect("render");
     let mut direct = Vec::new();

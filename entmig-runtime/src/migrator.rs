@@ -472,14 +472,38 @@ impl Migrator {
                     },
                 )
             };
-            db.in_transaction(Some(&progress), |tx| {
-                run_plan(tx, id, &plan, backend, &mut schema)?;
+            let forget = |tx: &mut crate::Transaction<'_>| {
                 tx.execute(
                     &format!("DELETE FROM {TRACKING_TABLE} WHERE id = $1"),
                     &[Value::from(id.as_str())],
-                )?;
-                Ok(())
-            })?;
+                )
+                .map(|_| ())
+            };
+            if entry.migration().transactional() {
+                db.in_transaction(Some(&progress), |tx| {
+                    run_plan(tx, id, &plan, backend, &mut schema)?;
+                    forget(tx)
+                })?;
+            } else {
+                // As when applying: marked started and made durable first, so a failure part
+                // way leaves a visible dirty state.
+                db.in_transaction(None, |tx| {
+                    tx.execute(
+                        &format!("UPDATE {TRACKING_TABLE} SET status = 'started' WHERE id = $1"),
+                        &[Value::from(id.as_str())],
+                    )
+                    .map(|_| ())
+                })?;
+                db.driver().checkpoint()?;
+                let outcome = db.outside_transaction(Some(&progress), |tx| {
+                    run_plan(tx, id, &plan, backend, &mut schema)
+                });
+                if let Err(error) = outcome {
+                    db.driver().checkpoint()?;
+                    return Err(error);
+                }
+                db.in_transaction(None, forget)?;
+            }
             let duration = start.elapsed();
             emit(
                 options,

@@ -12,7 +12,7 @@ use serde_json::{Value as Json, json};
 
 use crate::migration::{Direction, Plan};
 use crate::migrator::{Event, Migrator, Report, Revert, RunOptions, State};
-use crate::{Database, redact};
+use crate::{Database, DatabaseUrl, redact};
 
 /// The runner's entry point: runs the command in `std::env::args`, prints JSON lines, and
 /// gives the process exit code.
@@ -33,12 +33,49 @@ fn print(line: Json) {
     println!("{line}");
 }
 
+fn url() -> Result<String, String> {
+    std::env::var("ENTMIG_URL").map_err(|_| "no database URL given (ENTMIG_URL)".to_string())
+}
+
 fn connect() -> Result<Database, String> {
-    let url = std::env::var("ENTMIG_URL")
-        .map_err(|_| "no database URL given (ENTMIG_URL)".to_string())?;
+    let url = url()?;
     Database::connect(&url).map_err(|e| {
-        // The error already redacts; say the target too.
-        format!("{e} (database {})", redact(&url))
+        let mut message = e.to_string();
+        // Say which database, unless the error already does (it redacts passwords).
+        let shown = redact(&url);
+        if !message.contains(&shown) {
+            message = format!("{message} (database {shown})");
+        }
+        if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(&url) {
+            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+                if !folder.is_dir() {
+                    message = format!(
+                        "{message}; the folder {} does not exist: create it, or correct the path",
+                        folder.display()
+                    );
+                }
+            }
+        }
+        message
+    })
+}
+
+/// The database, for a command that only reads it (`status`, `sql-pending`, `revert` of
+/// nothing): a SQLite file that does not exist is not created, but read as the empty database
+/// it would be.
+fn connect_reading() -> Result<Database, String> {
+    if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(&url()?) {
+        if !path.exists() {
+            return Database::connect("sqlite::memory:").map_err(|e| e.to_string());
+        }
+    }
+    connect()
+}
+
+/// `true` when the URL names a SQLite file that does not exist yet.
+fn missing_sqlite_file() -> bool {
+    url().ok().is_some_and(|url| {
+        matches!(DatabaseUrl::parse(&url), Ok(DatabaseUrl::SqliteFile(path)) if !path.exists())
     })
 }
 
@@ -95,7 +132,7 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
             }
         }
         Some("revert") => {
-            let mut db = connect()?;
+            let mut db = connect_reading()?;
             let which = match value("--to") {
                 Some(id) => Revert::To(id),
                 None => Revert::Steps(value("--steps").and_then(|s| s.parse().ok()).unwrap_or(1)),
@@ -111,7 +148,7 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
             }
         }
         Some("status") => {
-            let mut db = connect()?;
+            let mut db = connect_reading()?;
             let status = migrator.status(&mut db).map_err(|e| e.to_string())?;
             let rows: Vec<Json> = status
                 .iter()
@@ -167,7 +204,7 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
             print(json!({ "result": "plan", "id": id, "ops": ops }));
         }
         Some("sql-pending") => {
-            let mut db = connect()?;
+            let mut db = connect_reading()?;
             let pending = migrator.pending_sql(&mut db).map_err(|e| e.to_string())?;
             let rows: Vec<Json> = pending
                 .into_iter()
@@ -176,6 +213,11 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
             print(json!({ "result": "sql", "migrations": rows }));
         }
         Some("backup") => {
+            // A database that does not exist yet has nothing to back up.
+            if missing_sqlite_file() {
+                print(json!({ "result": "ok" }));
+                return Ok(());
+            }
             let mut db = connect()?;
             match db.backup().map_err(|e| e.to_string())? {
                 Some(path) => print(json!({ "result": "ok", "path": path })),

@@ -74,13 +74,13 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.postgres {
-            if let Ok(mut db) = Database::connect(admin) {
-                let _ = db.execute(
-                    &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-                    &[],
-                );
-            }
+        if let (Some((admin, name)), true) = (&self.postgres, true)
+            && let Ok(mut db) = Database::connect(admin)
+        {
+            let _ = db.execute(
+                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                &[],
+            );
         }
     }
 }

@@ -11,11 +11,12 @@
 
 mod introspect;
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use entmig_schema::{Backend, Schema, naming::stable_hash, redact};
 use postgres::types::{FromSql, ToSql, Type};
-use postgres::{Client, NoTls, SimpleQueryMessage};
+use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 
 use crate::database::Driver;
 use crate::error::{Error, Result};
@@ -28,6 +29,9 @@ pub(crate) struct Postgres {
     lock_key: i64,
     /// A migration's transaction is open.
     in_transaction: bool,
+    /// Prepared statements of the queries with parameters (the tracking table's, a data step's),
+    /// so each costs one round trip, not two.
+    prepared: HashMap<String, Statement>,
 }
 
 impl Postgres {
@@ -62,9 +66,23 @@ impl Postgres {
         Ok(Postgres {
             lock_key: stable_hash(format!("entmig:{schema}").as_bytes()) as i64,
             in_transaction: false,
+            prepared: HashMap::new(),
             client,
             schema,
         })
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(|e| sql_error(sql, &e))?;
+        // Bounded, so a data step that builds its SQL cannot grow it without end.
+        if self.prepared.len() >= 64 {
+            self.prepared.clear();
+        }
+        self.prepared.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
     }
 
     fn simple(&mut self, sql: &str) -> Result<u64> {
@@ -212,7 +230,7 @@ impl Driver for Postgres {
             // One round trip, and room for statements that take no parameters at all.
             return self.simple(sql);
         }
-        let statement = self.client.prepare(sql).map_err(|e| sql_error(sql, &e))?;
+        let statement = self.prepare(sql)?;
         let boxed: Vec<Box<dyn ToSql + Sync>> = params
             .iter()
             .zip(statement.params())
@@ -225,7 +243,7 @@ impl Driver for Postgres {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
-        let statement = self.client.prepare(sql).map_err(|e| sql_error(sql, &e))?;
+        let statement = self.prepare(sql)?;
         let boxed: Vec<Box<dyn ToSql + Sync>> = params
             .iter()
             .zip(statement.params())
