@@ -41,6 +41,31 @@ impl Schema {
         self.tables.get(name)
     }
 
+    /// The same schema with each table's columns in name order, and without rename hints.
+    ///
+    /// Columns are created in declaration order, but a column added later comes last, and
+    /// PostgreSQL cannot reorder columns: two schemas that differ only in column order are the
+    /// same schema to the diff. Compare this form to check that two databases match.
+    ///
+    /// ```
+    /// use entmig_schema::{Column, ColumnType, Schema, Table};
+    /// let ab = Schema::from_tables([Table::new("t")
+    ///     .with_column(Column::new("a", ColumnType::Text))
+    ///     .with_column(Column::new("b", ColumnType::Text))]);
+    /// let ba = Schema::from_tables([Table::new("t")
+    ///     .with_column(Column::new("b", ColumnType::Text))
+    ///     .with_column(Column::new("a", ColumnType::Text))]);
+    /// assert_ne!(ab, ba);
+    /// assert_eq!(ab.columns_by_name(), ba.columns_by_name());
+    /// ```
+    pub fn columns_by_name(&self) -> Schema {
+        let mut schema = self.without_hints();
+        for table in schema.tables.values_mut() {
+            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        schema
+    }
+
     /// The same schema without rename hints (`renamed_from`), which describe how a schema came
     /// about rather than what it is. Use it to compare a schema from entities with one read from a
     /// database or a snapshot.

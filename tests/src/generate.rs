@@ -759,14 +759,3 @@ pub fn snapshot_rows(
     rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     rows
 }
-
-/// The schema with each table's columns in name order. PostgreSQL cannot reorder columns, so
-/// a restored column comes back last: the order of columns is not part of what a round trip
-/// keeps, and comparisons use this form.
-pub fn columns_by_name(schema: &Schema) -> Schema {
-    let mut schema = schema.without_hints();
-    for table in schema.tables.values_mut() {
-        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-    schema
-}

@@ -148,8 +148,8 @@ fn round_trip(seed: u64, backend: Backend) {
     db.apply(&d.ops)
         .unwrap_or_else(|e| panic!("apply diff(A, B) on {backend}: {e}\nops: {:#?}", d.ops));
     assert_eq!(
-        generate::columns_by_name(&db.introspect().unwrap()),
-        generate::columns_by_name(&backend.normalize(&b)),
+        db.introspect().unwrap().columns_by_name(),
+        backend.normalize(&b).columns_by_name(),
         "diff(A, B) applied to A introspects as B on {backend}; ops: {:#?}",
         d.ops
     );
@@ -166,8 +166,8 @@ fn round_trip(seed: u64, backend: Backend) {
     db.apply(&down)
         .unwrap_or_else(|e| panic!("apply the inverse on {backend}: {e}\nops: {down:#?}"));
     assert_eq!(
-        generate::columns_by_name(&db.introspect().unwrap()),
-        generate::columns_by_name(&backend.normalize(&a)),
+        db.introspect().unwrap().columns_by_name(),
+        backend.normalize(&a).columns_by_name(),
         "the inverse restores A on {backend}; ops: {down:#?}"
     );
     for (table, cols, rows) in &before {

@@ -10,9 +10,12 @@ pub struct User {
     pub id: i64,
     #[entmig(unique, max_length = 255)]
     pub email: String,
-    /// Shown instead of the email when set.
-    pub display_name: Option<String>,
-    #[entmig(default_sql = "CURRENT_TIMESTAMP", sql_type = "timestamp")]
+    /// The name shown with posts; called `handle` until the third migration renamed it.
+    #[entmig(max_length = 40, renamed_from = "handle")]
+    pub display_name: String,
+    /// A few words about the author, if they wrote any.
+    pub bio: Option<String>,
+    #[entmig(sql_type = "timestamp", default_sql = "CURRENT_TIMESTAMP")]
     pub created_at: String,
 }
 
@@ -26,13 +29,19 @@ pub struct Post {
     pub author_id: i64,
     #[entmig(max_length = 200)]
     pub title: String,
-    pub body: String,
     #[entmig(unique, max_length = 200)]
     pub slug: String,
+    pub body: String,
+    /// How often the post was read.
+    #[entmig(default = 0)]
+    pub views: i64,
+    #[entmig(sql_type = "timestamp")]
     pub published_at: Option<String>,
+    #[entmig(sql_type = "timestamp", default_sql = "CURRENT_TIMESTAMP")]
+    pub created_at: String,
 }
 
-/// A reply to a post.
+/// A reply to a post; it stays when its author leaves.
 #[derive(Debug, Clone, Entity)]
 #[entmig(table = "comments")]
 pub struct Comment {
@@ -43,6 +52,8 @@ pub struct Comment {
     #[entmig(references = "User", on_delete = "set_null")]
     pub author_id: Option<i64>,
     pub body: String,
+    #[entmig(sql_type = "timestamp", default_sql = "CURRENT_TIMESTAMP")]
+    pub created_at: String,
 }
 
 /// A label that posts share.

@@ -1,10 +1,35 @@
-//! The blog's binary. For now it prints the schema its entities describe, as the snapshot that
-//! `cargo entmig make` will write; the runtime issues make it open and migrate a database.
+//! The blog's binary: migrates its database at start-up, as an application would, then does a
+//! little real work. The database is `DATABASE_URL`, or `blog.db` in the package folder.
 
-use blog::entities::{Comment, Post, PostTag, Tag, User};
-use entmig_runtime::{Schema, snapshot};
+use std::process::ExitCode;
 
-fn main() {
-    let schema = Schema::of::<(User, Post, Comment, Tag, PostTag)>();
-    print!("{}", snapshot::to_string(&schema));
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| blog::default_database_url());
+    let mut db = entmig_runtime::Database::connect(&url)?;
+    let report = blog::migrations::migrator().run(&mut db)?;
+    for done in &report.done {
+        println!(
+            "applied migration {} ({} ms)",
+            done.id,
+            done.duration.as_millis()
+        );
+    }
+    if blog::app::seed(&mut db)? {
+        println!("wrote the first users, post, tags and comment");
+    }
+    blog::app::read(&mut db, "hello-entmig")?;
+    for line in blog::app::report(&mut db)? {
+        println!("{line}");
+    }
+    Ok(())
 }
