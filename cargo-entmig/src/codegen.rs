@@ -13,12 +13,14 @@ use quote::quote;
 /// `summary` is the doc comment's first line; `after` the id of the migration this one was
 /// generated after.
 pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
-    let up: Vec<TokenStream> = ops.iter().map(op).collect();
-    let down: Vec<TokenStream> = invert(ops).iter().map(op).collect();
+    let tables = TableFns::new(ops);
+    let up: Vec<TokenStream> = ops.iter().map(|o| op(o, &tables)).collect();
+    let down: Vec<TokenStream> = invert(ops).iter().map(|o| op(o, &tables)).collect();
     let after = match after {
         Some(id) => quote!(::core::option::Option::Some(#id)),
         None => quote!(::core::option::Option::None),
     };
+    let table_fns = tables.definitions();
     let file: syn::File = syn::parse2(quote! {
         use entmig_runtime::migration::prelude::*;
 
@@ -37,6 +39,8 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
                 #after
             }
         }
+
+        #(#table_fns)*
     })
     .unwrap_or_else(|_| syn::File {
         shebang: None,
@@ -50,14 +54,108 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
     format!("{}\n{}", doc(name, ops), breathe(&body))
 }
 
+/// A function a table, for the tables a migration creates or drops: `up` and `down` both name
+/// the whole table, and a function says it once.
+struct TableFns {
+    /// Table name, its function's name, its definition.
+    tables: Vec<(String, syn::Ident, Table)>,
+}
+
+impl TableFns {
+    fn new(ops: &[Op]) -> TableFns {
+        let mut tables: Vec<(String, syn::Ident, Table)> = Vec::new();
+        let mut conflicting = Vec::new();
+        for op in ops {
+            let (Op::CreateTable { table } | Op::DropTable { table }) = op else {
+                continue;
+            };
+            match tables.iter().find(|(name, _, _)| *name == table.name) {
+                Some((_, _, known)) if known != table => conflicting.push(table.name.clone()),
+                Some(_) => {}
+                None => {
+                    let mut ident = fn_name(&table.name);
+                    let mut n = 2;
+                    while tables.iter().any(|(_, i, _)| *i == ident) {
+                        ident = syn::Ident::new(
+                            &format!("{}_{n}", fn_name(&table.name)),
+                            proc_macro2::Span::call_site(),
+                        );
+                        n += 1;
+                    }
+                    tables.push((table.name.clone(), ident, table.clone()));
+                }
+            }
+        }
+        // One name, two definitions (only a hand-made op list does that): write them inline.
+        tables.retain(|(name, _, _)| !conflicting.contains(name));
+        TableFns { tables }
+    }
+
+    /// `users()` for a known table, else the table written out.
+    fn call(&self, t: &Table) -> TokenStream {
+        match self
+            .tables
+            .iter()
+            .find(|(name, _, known)| *name == t.name && known == t)
+        {
+            Some((_, ident, _)) => quote!(#ident()),
+            None => table(t),
+        }
+    }
+
+    fn definitions(&self) -> Vec<TokenStream> {
+        self.tables
+            .iter()
+            .map(|(name, ident, t)| {
+                let doc = format!(" The `{name}` table.");
+                let body = table(t);
+                quote! {
+                    #[doc = #doc]
+                    fn #ident() -> Table {
+                        #body
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// The table's name as a function name: itself when it is a plain identifier, else with
+/// `table_` before it and anything but letters, digits and `_` made `_`.
+fn fn_name(table: &str) -> syn::Ident {
+    let plain = table
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && table.starts_with(|c: char| c.is_ascii_lowercase());
+    let name = if plain && syn::parse_str::<syn::Ident>(table).is_ok() && table != "self" {
+        table.to_owned()
+    } else {
+        let cleaned: String = table
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("table_{cleaned}")
+    };
+    syn::Ident::new(&name, proc_macro2::Span::call_site())
+}
+
 /// prettyplease keeps no blank lines; put them back between items and between methods.
 fn breathe(body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 16);
     let mut previous = "";
     for line in body.lines() {
-        let item = line.starts_with("pub struct") || line.starts_with("impl ");
+        let item = ["pub struct", "impl ", "fn ", "///"]
+            .iter()
+            .any(|p| line.starts_with(p));
         let method = line.starts_with("    fn ") && previous == "    }";
-        if (item || method) && !previous.is_empty() {
+        let after_doc = previous.starts_with("///");
+        if (item || method) && !after_doc && !previous.is_empty() {
             out.push('\n');
         }
         out.push_str(line);
@@ -100,14 +198,14 @@ fn strings(items: &[String]) -> TokenStream {
     quote!([#(#items),*])
 }
 
-fn op(op: &Op) -> TokenStream {
+fn op(op: &Op, tables: &TableFns) -> TokenStream {
     match op {
         Op::CreateTable { table: t } => {
-            let t = table(t);
+            let t = tables.call(t);
             quote!(m.create_table(#t);)
         }
         Op::DropTable { table: t } => {
-            let t = table(t);
+            let t = tables.call(t);
             quote!(m.drop_table(#t);)
         }
         Op::RenameTable { from, to } => quote!(m.rename_table(#from, #to);),
@@ -412,7 +510,15 @@ impl MigrationTrait for Migration {
         ];
         let text = module("everything", &ops, None);
         syn::parse_file(&text).expect("the module parses");
-        assert!(text.contains("m.drop_table("), "down drops what up creates");
+        assert!(
+            text.contains("m.drop_table(users());"),
+            "down drops what up creates: {text}"
+        );
+        assert!(text.contains("m.create_table(users());"), "{text}");
+        assert!(
+            text.contains("/// The `users` table.\nfn users() -> Table {"),
+            "{text}"
+        );
         assert!(text.contains(".with_foreign_key("), "{text}");
         assert!(
             text.contains("Fill::Value(DefaultValue::Integer(-1))"),

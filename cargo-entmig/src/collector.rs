@@ -22,9 +22,11 @@ struct Found {
 }
 
 /// The schema of every entity of the package whose module roots are `roots`, skipping files
-/// under `skip` (the migrations folder).
-pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
+/// under `skip` (the migrations folder). Problems name their files relative to `base` (the
+/// package folder), as cargo's messages do.
+pub fn collect(base: &Path, roots: &[PathBuf], skip: &Path) -> Result<Schema> {
     let mut walker = Walker {
+        base: base.to_owned(),
         skip: skip.to_owned(),
         seen: BTreeSet::new(),
         found: Vec::new(),
@@ -44,10 +46,11 @@ pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
                 .join("\n"),
         ));
     }
-    resolve(walker.found)
+    resolve(walker.found, base)
 }
 
 struct Walker {
+    base: PathBuf,
     skip: PathBuf,
     seen: BTreeSet<PathBuf>,
     found: Vec<Found>,
@@ -60,17 +63,18 @@ impl Walker {
         if path.starts_with(&self.skip) || !self.seen.insert(path.to_owned()) {
             return;
         }
+        let shown = shown(path, &self.base);
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(error) => {
-                self.errors.push(Error::file(path, error));
+                self.errors.push(Error::file(&shown, error));
                 return;
             }
         };
         match syn::parse_file(&text) {
             Ok(file) => self.items(&file.items, path, dir),
             Err(error) => self.errors.push(Error::Source {
-                path: path.to_owned(),
+                path: shown,
                 line: error.span().start().line,
                 column: error.span().start().column + 1,
                 message: format!("this file does not parse: {error}"),
@@ -88,8 +92,9 @@ impl Walker {
                             file: file.to_owned(),
                         }),
                         Err(errors) => {
+                            let shown = shown(file, &self.base);
                             self.errors
-                                .extend(errors.into_iter().map(|e| Error::syn(file, &e)));
+                                .extend(errors.into_iter().map(|e| Error::syn(&shown, &e)));
                         }
                     }
                 }
@@ -133,6 +138,11 @@ impl Walker {
     }
 }
 
+/// `path` as messages show it: relative to `base` when it is inside.
+fn shown(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base).unwrap_or(path).to_owned()
+}
+
 /// `#[derive(.., Entity, ..)]`, by bare name or any path ending in `Entity`.
 fn derives_entity(attrs: &[Attribute]) -> bool {
     attrs
@@ -174,7 +184,7 @@ fn path_attribute(attrs: &[Attribute]) -> Option<PathBuf> {
 
 /// Resolves `references = "Entity"` by struct name and builds the schema. Two entities with one
 /// table name are an error naming both.
-fn resolve(found: Vec<Found>) -> Result<Schema> {
+fn resolve(found: Vec<Found>, base: &Path) -> Result<Schema> {
     let keys: BTreeMap<String, (String, Vec<String>)> = found
         .iter()
         .map(|f| {
@@ -199,9 +209,9 @@ fn resolve(found: Vec<Found>) -> Result<Schema> {
                 if let Some((_, first)) = tables.get(&table.name) {
                     errors.push(Error::msg(format!(
                         "{}: entities `{}` ({}) and `{}` both map to the table `{}`; give one of them #[entmig(table = \"...\")]",
-                        f.file.display(),
+                        shown(&f.file, base).display(),
                         first.entity.ident,
-                        first.file.display(),
+                        shown(&first.file, base).display(),
                         f.entity.ident,
                         table.name
                     )));
@@ -209,7 +219,7 @@ fn resolve(found: Vec<Found>) -> Result<Schema> {
                     tables.insert(table.name.clone(), (table, f));
                 }
             }
-            Err(error) => errors.push(Error::syn(&f.file, &error)),
+            Err(error) => errors.push(Error::syn(&shown(&f.file, base), &error)),
         }
     }
     if !errors.is_empty() {
@@ -273,7 +283,12 @@ mod tests {
                 ("src/migrations/mod.rs", "this is not parsed"),
             ],
         );
-        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
+        let schema = collect(
+            root,
+            &[root.join("src/lib.rs")],
+            &root.join("src/migrations"),
+        )
+        .unwrap();
         assert_eq!(
             schema.tables.keys().collect::<Vec<_>>(),
             ["deep", "log", "post", "tag", "users"]
@@ -299,17 +314,20 @@ mod tests {
                 ("src/broken.rs", "fn ("),
             ],
         );
-        let error = collect(&[root.join("src/main.rs")], &root.join("src/migrations"))
-            .unwrap_err()
-            .to_string();
-        let bad = root.join("src/bad.rs");
+        let error = collect(
+            root,
+            &[root.join("src/main.rs")],
+            &root.join("src/migrations"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            error.contains(&format!(
-                "{}:4:27: unknown entmig field attribute `uniqe`; did you mean `unique`?",
-                bad.display()
-            )),
+            error.contains(
+                "src/bad.rs:4:27: unknown entmig field attribute `uniqe`; did you mean `unique`?"
+            ),
             "{error}"
         );
+        assert!(!error.contains(&*root.to_string_lossy()), "{error}");
         assert!(error.contains("broken.rs:1:"), "{error}");
         assert!(error.contains("this file does not parse"), "{error}");
     }
@@ -328,9 +346,13 @@ mod tests {
                 ),
             ],
         );
-        let error = collect(&[root.join("src/lib.rs")], &root.join("src/migrations"))
-            .unwrap_err()
-            .to_string();
+        let error = collect(
+            root,
+            &[root.join("src/lib.rs")],
+            &root.join("src/migrations"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("entities `User`"), "{error}");
         assert!(
             error.contains("and `Person` both map to the table `users`"),

@@ -422,9 +422,15 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
             .flatten()
             .any(|m| text(m, "id") == id && text(m, "state") != "pending");
         if applied {
+            // `--target` names only targets of the settings; the default needs none.
+            let revert = if args.targets.targets.is_empty() {
+                "cargo entmig revert".to_owned()
+            } else {
+                format!("cargo entmig revert --target {}", target.name)
+            };
             return Err(Error::msg(format!(
-                "migration {id} is applied on target {}; amending it would leave that database out of step. Revert it there first (`cargo entmig revert --target {}`) or write a new migration",
-                target.name, target.name
+                "migration {id} is applied on target {}; amending it would leave that database out of step. Revert it there first (`{revert}`) or write a new migration",
+                target.name
             )));
         }
     }

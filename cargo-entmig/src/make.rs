@@ -101,7 +101,7 @@ pub fn make(project: &Project, args: &MakeArgs, term: &Term) -> Result<()> {
 
 /// The package's entities, or an error when there are none.
 pub fn collect(project: &Project) -> Result<Schema> {
-    let current = collector::collect(&project.roots, &project.migrations)?;
+    let current = collector::collect(&project.root, &project.roots, &project.migrations)?;
     if current.tables.is_empty() {
         let roots: Vec<String> = project.roots.iter().map(|r| relative(r, project)).collect();
         return Err(Error::msg(format!(

@@ -58,12 +58,40 @@ pub fn metadata(manifest_path: Option<&Path>) -> Result<Metadata> {
         command.manifest_path(path);
     }
     command.exec().map_err(|e| {
-        let text = e.to_string();
-        let detail = text.lines().find(|l| l.contains("error")).unwrap_or(&text).trim();
+        let detail = match &e {
+            cargo_metadata::Error::CargoMetadata { stderr } => cargo_error(stderr),
+            other => other.to_string(),
+        };
+        let hint = if detail.contains("could not find `Cargo.toml`") {
+            "; run it from a crate's folder or pass --manifest-path"
+        } else {
+            ""
+        };
         Error::msg(format!(
-            "could not read the package with `cargo metadata`: {detail}; run it from a crate's folder or pass --manifest-path"
+            "could not read the package with `cargo metadata`: {detail}{hint}"
         ))
     })
+}
+
+/// Cargo's error output on one line: each `error: ` message with the place it points at
+/// (` --> Cargo.toml:1:9`), and the first line of each `Caused by:`, joined with `: `.
+fn cargo_error(stderr: &str) -> String {
+    let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut parts: Vec<String> = Vec::new();
+    while let Some(line) = lines.next() {
+        if let Some(message) = line.strip_prefix("error: ") {
+            parts.push(message.to_owned());
+        } else if let (Some(place), Some(last)) = (line.strip_prefix("--> "), parts.last_mut()) {
+            last.push_str(&format!(" at {place}"));
+        } else if line == "Caused by:" {
+            parts.extend(lines.next().map(str::to_owned));
+        }
+    }
+    if parts.is_empty() {
+        stderr.trim().lines().last().unwrap_or_default().to_owned()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// The package `spec` names (`-p`), or the one the current folder or the workspace makes the
@@ -217,6 +245,27 @@ mod tests {
         );
         let default = select(&fixture(), None, Path::new("/ws")).unwrap();
         assert_eq!(default.name, "shop");
+    }
+
+    #[test]
+    fn cargo_errors_fit_on_one_line() {
+        assert_eq!(
+            cargo_error(
+                "error: failed to parse manifest at `/x/Cargo.toml`\n\nCaused by:\n  TOML parse error at line 1, column 9\n    |\n  1 | [package\n"
+            ),
+            "failed to parse manifest at `/x/Cargo.toml`: TOML parse error at line 1, column 9"
+        );
+        assert_eq!(
+            cargo_error("error: manifest path `/nope/Cargo.toml` does not exist\n"),
+            "manifest path `/nope/Cargo.toml` does not exist"
+        );
+        assert_eq!(
+            cargo_error(
+                "error: unclosed table, expected `]`\n --> Cargo.toml:1:9\n  |\n1 | [package\n  |         ^\n"
+            ),
+            "unclosed table, expected `]` at Cargo.toml:1:9"
+        );
+        assert_eq!(cargo_error("something odd\n"), "something odd");
     }
 
     #[test]

@@ -83,10 +83,12 @@ pub fn resolve(project: &Project, names: &[String], env: &Env) -> Result<Vec<Tar
                 format!("sqlite://{}.db", project.name),
             ),
         };
-        return Ok(vec![Target {
+        let target = Target {
             url: absolute_sqlite(&url, &project.root),
             name,
-        }]);
+        };
+        check_scheme(&target)?;
+        return Ok(vec![target]);
     }
     let mut out = Vec::new();
     for name in names {
@@ -108,12 +110,30 @@ pub fn resolve(project: &Project, names: &[String], env: &Env) -> Result<Vec<Tar
                 )));
             }
         };
-        out.push(Target {
+        let target = Target {
             name: name.clone(),
             url: absolute_sqlite(&url, &project.root),
-        });
+        };
+        check_scheme(&target)?;
+        out.push(target);
     }
     Ok(out)
+}
+
+/// Refuses a URL that no backend takes, before the migrations are compiled to use it.
+fn check_scheme(target: &Target) -> Result<()> {
+    let url = target.url.trim();
+    if ["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        return Ok(());
+    }
+    Err(Error::msg(format!(
+        "target `{}`: invalid database URL `{}`; entmig takes sqlite://app.db (relative to the package), sqlite:///var/app.db (absolute), sqlite::memory: and postgres://user@host/database",
+        target.name,
+        entmig_schema::redact(url)
+    )))
 }
 
 /// `${VAR}` replaced from the environment; a missing variable is an error naming it.
@@ -225,6 +245,24 @@ mod tests {
             unknown.contains("the targets are: local, reporting"),
             "{unknown}"
         );
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_without_the_password() {
+        let error = resolve(
+            &project(&[]),
+            &[],
+            &env(&[("DATABASE_URL", "mysql://root:hunter2@localhost/app")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with(
+                "target `DATABASE_URL`: invalid database URL `mysql://root:***@localhost/app`"
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("hunter2"), "{error}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use entmig_schema::{Backend, Schema, render_op};
 
@@ -685,7 +685,7 @@ fn record(
             Value::from(entry.id.as_str()),
             Value::from(entry.name.as_str()),
             Value::from(checksum),
-            Value::from(now_rfc3339()),
+            Value::from(entmig_schema::clock::UtcTime::now().rfc3339()),
             Value::Integer(millis(duration)),
             Value::from(if finished { "applied" } else { "started" }),
         ],
@@ -785,32 +785,6 @@ fn read_applied(db: &mut Database) -> Result<BTreeMap<String, Applied>> {
         .collect())
 }
 
-/// The current time as `YYYY-MM-DDTHH:MM:SSZ`, without a date crate.
-fn now_rfc3339() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (seconds / 86_400) as i64;
-    let rem = seconds % 86_400;
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -825,13 +799,5 @@ mod tests {
         let entry = Entry::new("m20261121_101500_create_user", Box::new(Nothing));
         assert_eq!(entry.id(), "20261121_101500_create_user");
         assert_eq!(entry.name(), "create_user");
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339() {
-        let now = now_rfc3339();
-        assert_eq!(now.len(), 20, "{now}");
-        assert!(now.starts_with("20"), "{now}");
-        assert!(now.ends_with('Z'));
     }
 }
