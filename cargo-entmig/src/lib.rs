@@ -68,7 +68,15 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
     let metadata = package::metadata(global.manifest_path.as_deref())?;
     let cwd =
         std::env::current_dir().map_err(|e| Error::msg(format!("the current folder: {e}")))?;
-    let project = package::select(&metadata, global.package.as_deref(), &cwd)?;
+    // The package "here" is the one whose manifest --manifest-path names, else the one of the
+    // current folder (as cargo chooses).
+    let here = global
+        .manifest_path
+        .as_deref()
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| p.parent().map(std::path::Path::to_owned))
+        .unwrap_or_else(|| cwd.canonicalize().unwrap_or(cwd));
+    let project = package::select(&metadata, global.package.as_deref(), &here)?;
     match command {
         Command::Make(args) => make::make(&project, &args, term),
         Command::Run(args) => run(&project, &args, term),

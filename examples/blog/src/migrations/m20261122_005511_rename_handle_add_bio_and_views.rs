@@ -30,6 +30,6 @@ impl MigrationTrait for Migration {
     }
 
     fn generated_after(&self) -> Option<&'static str> {
-        Some("20261122_003904_add_comments_and_tags")
+        Some("20261122_005509_add_comments_and_tags")
     }
 }
