@@ -20,7 +20,6 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
         Some(id) => quote!(::core::option::Option::Some(#id)),
         None => quote!(::core::option::Option::None),
     };
-    let table_fns = tables.definitions();
     let file: syn::File = syn::parse2(quote! {
         use entmig_runtime::migration::prelude::*;
 
@@ -39,8 +38,6 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
                 #after
             }
         }
-
-        #(#table_fns)*
     })
     .unwrap_or_else(|_| syn::File {
         shebang: None,
@@ -48,9 +45,10 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
         attrs: Vec::new(),
         items: Vec::new(),
     });
-    let body = prettyplease::unparse(&file)
+    let mut body = prettyplease::unparse(&file)
         .replace("::core::option::Option::Some(", "Some(")
         .replace("::core::option::Option::None", "None");
+    body.push_str(&tables.definitions());
     format!("{}\n{}", doc(name, ops), breathe(&body))
 }
 
@@ -58,12 +56,12 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
 /// the whole table, and a function says it once.
 struct TableFns {
     /// Table name, its function's name, its definition.
-    tables: Vec<(String, syn::Ident, Table)>,
+    tables: Vec<(String, String, Table)>,
 }
 
 impl TableFns {
     fn new(ops: &[Op]) -> TableFns {
-        let mut tables: Vec<(String, syn::Ident, Table)> = Vec::new();
+        let mut tables: Vec<(String, String, Table)> = Vec::new();
         let mut conflicting = Vec::new();
         for op in ops {
             let (Op::CreateTable { table } | Op::DropTable { table }) = op else {
@@ -76,10 +74,7 @@ impl TableFns {
                     let mut ident = fn_name(&table.name);
                     let mut n = 2;
                     while tables.iter().any(|(_, i, _)| *i == ident) {
-                        ident = syn::Ident::new(
-                            &format!("{}_{n}", fn_name(&table.name)),
-                            proc_macro2::Span::call_site(),
-                        );
+                        ident = format!("{}_{n}", fn_name(&table.name));
                         n += 1;
                     }
                     tables.push((table.name.clone(), ident, table.clone()));
@@ -98,31 +93,54 @@ impl TableFns {
             .iter()
             .find(|(name, _, known)| *name == t.name && known == t)
         {
-            Some((_, ident, _)) => quote!(#ident()),
+            Some((_, ident, _)) => {
+                let ident = syn::Ident::new(ident, proc_macro2::Span::call_site());
+                quote!(#ident())
+            }
             None => table(t),
         }
     }
 
-    fn definitions(&self) -> Vec<TokenStream> {
-        self.tables
-            .iter()
-            .map(|(name, ident, t)| {
-                let doc = format!(" The `{name}` table.");
-                let body = table(t);
-                quote! {
-                    #[doc = #doc]
-                    fn #ident() -> Table {
-                        #body
-                    }
-                }
-            })
-            .collect()
+    /// The table functions as formatted text. A first migration of hundreds of tables is
+    /// mostly these, so they are formatted on every core at once.
+    fn definitions(&self) -> String {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = self.tables.len().div_ceil(cores).max(32);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = self
+                .tables
+                .chunks(per_thread)
+                .map(|part| scope.spawn(move || format_table_fns(part)))
+                .collect();
+            parts
+                .into_iter()
+                .map(|part| part.join().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("")
+        })
     }
+}
+
+fn format_table_fns(tables: &[(String, String, Table)]) -> String {
+    let items = tables.iter().map(|(name, ident, t)| {
+        let ident = syn::Ident::new(ident, proc_macro2::Span::call_site());
+        let doc = format!(" The `{name}` table.");
+        let body = table(t);
+        quote! {
+            #[doc = #doc]
+            fn #ident() -> Table {
+                #body
+            }
+        }
+    });
+    syn::parse2::<syn::File>(quote!(#(#items)*))
+        .map(|file| prettyplease::unparse(&file))
+        .unwrap_or_default()
 }
 
 /// The table's name as a function name: itself when it is a plain identifier, else with
 /// `table_` before it and anything but letters, digits and `_` made `_`.
-fn fn_name(table: &str) -> syn::Ident {
+fn fn_name(table: &str) -> String {
     let plain = table
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -142,7 +160,7 @@ fn fn_name(table: &str) -> syn::Ident {
             .collect();
         format!("table_{cleaned}")
     };
-    syn::Ident::new(&name, proc_macro2::Span::call_site())
+    name
 }
 
 /// prettyplease keeps no blank lines; put them back between items and between methods.

@@ -256,7 +256,38 @@ struct Applied {
     finished: bool,
 }
 
-/// The migrations of an application, in order.
+/// The migrations of an application, in order. `cargo entmig make` writes the modules and the
+/// [`migrations!`](crate::migrations) list that builds it; by hand:
+///
+/// ```
+/// use entmig_runtime::migration::prelude::*;
+/// use entmig_runtime::migrator::Entry;
+/// use entmig_runtime::{Database, Migrator, Revert, State};
+///
+/// struct CreateNotes;
+/// impl MigrationTrait for CreateNotes {
+///     fn up(&self, m: &mut Plan) {
+///         m.create_table(Table::new("notes")
+///             .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+///             .with_primary_key(["id"]));
+///     }
+///     fn down(&self, m: &mut Plan) {
+///         m.drop_table(Table::new("notes")
+///             .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+///             .with_primary_key(["id"]));
+///     }
+/// }
+///
+/// let migrator = Migrator::new(vec![Entry::new("m20261121_101500_create_notes", Box::new(CreateNotes))]);
+/// let mut db = Database::connect("sqlite::memory:")?;
+/// assert_eq!(migrator.status(&mut db)?[0].state, State::Pending);
+/// let report = migrator.run(&mut db)?;
+/// assert_eq!(report.done[0].id, "20261121_101500_create_notes");
+/// assert!(migrator.run(&mut db)?.done.is_empty(), "nothing left to apply");
+/// migrator.revert(&mut db, Revert::Steps(1))?;
+/// assert!(db.introspect()?.tables.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Migrator {
     entries: Vec<Entry>,
