@@ -145,7 +145,7 @@ fn fn_name(table: &str) -> String {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && table.starts_with(|c: char| c.is_ascii_lowercase());
-    let name = if plain && syn::parse_str::<syn::Ident>(table).is_ok() && table != "self" {
+    if plain && syn::parse_str::<syn::Ident>(table).is_ok() && table != "self" {
         table.to_owned()
     } else {
         let cleaned: String = table
@@ -159,8 +159,7 @@ fn fn_name(table: &str) -> String {
             })
             .collect();
         format!("table_{cleaned}")
-    };
-    name
+    }
 }
 
 /// prettyplease keeps no blank lines; put them back between items and between methods.
