@@ -195,10 +195,39 @@ fn passwords_never_appear_in_errors() {
         "{error}"
     );
 
+    // Passwords in a query parameter, or holding a `/`, are hidden too.
+    for url in [
+        "postgres://app@127.0.0.1:1/app?password=pw-in-query",
+        "postgres://app:pw/with/slash@127.0.0.1:1/app",
+    ] {
+        let error = Database::connect(url).unwrap_err().to_string();
+        assert!(
+            !error.contains("pw-in-query") && !error.contains("pw/with/slash"),
+            "{error}"
+        );
+    }
+
     // A wrong password for the test server's user.
     let Some(admin) = postgres_url() else { return };
     let with_password = admin.replacen("postgres://entmig@", "postgres://nobody:hunter2-x@", 1);
     if let Err(error) = Database::connect(&with_password) {
         assert!(!error.to_string().contains("hunter2-x"), "{error}");
     }
+}
+
+#[test]
+fn a_query_reads_the_new_columns_after_a_migration_changes_them() {
+    // PostgreSQL refuses a kept plan whose result type changed ("cached plan must not change
+    // result type"); entmig keeps plans only for its own tracking table.
+    let Some(file) = TestDb::postgres() else {
+        return;
+    };
+    let mut db = file.open();
+    migrator(false).run(&mut db).unwrap();
+    db.execute("INSERT INTO users (email) VALUES ('ada@example.com')", &[])
+        .unwrap();
+    assert_eq!(db.query("SELECT * FROM users", &[]).unwrap()[0].len(), 2);
+    db.execute("ALTER TABLE users ADD COLUMN name TEXT", &[])
+        .unwrap();
+    assert_eq!(db.query("SELECT * FROM users", &[]).unwrap()[0].len(), 3);
 }

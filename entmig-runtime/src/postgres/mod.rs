@@ -29,8 +29,7 @@ pub(crate) struct Postgres {
     lock_key: i64,
     /// A migration's transaction is open.
     in_transaction: bool,
-    /// Prepared statements of the queries with parameters (the tracking table's, a data step's),
-    /// so each costs one round trip, not two.
+    /// Prepared statements of the tracking table's queries, so each costs one round trip.
     prepared: HashMap<String, Statement>,
 }
 
@@ -72,16 +71,17 @@ impl Postgres {
         })
     }
 
+    /// A prepared statement. Those of the tracking table, whose columns never change, are kept
+    /// (one round trip each after the first); any other is prepared afresh, because PostgreSQL
+    /// refuses a kept plan once a migration has changed the columns it reads.
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
         }
         let statement = self.client.prepare(sql).map_err(|e| sql_error(sql, &e))?;
-        // Bounded, so a data step that builds its SQL cannot grow it without end.
-        if self.prepared.len() >= 64 {
-            self.prepared.clear();
+        if sql.contains(crate::migrator::TRACKING_TABLE) {
+            self.prepared.insert(sql.to_owned(), statement.clone());
         }
-        self.prepared.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 
