@@ -3,10 +3,12 @@
 //! Ordering rules, so that every database accepts the list as it stands:
 //! 1. renames (tables, then columns), which keep their indexes and foreign keys;
 //! 2. foreign keys that go or change are dropped, then indexes that go or change;
-//! 3. per existing table: columns added, altered, the primary key set, columns dropped;
-//! 4. new tables, referenced tables before the tables that reference them;
-//! 5. indexes added, then foreign keys added (their tables and columns now exist);
-//! 6. tables dropped, referencing tables before the tables they reference.
+//! 3. tables dropped, referencing tables before the tables they reference (before the keys
+//!    their foreign keys use can change);
+//! 4. per remaining table: columns added, altered, the primary key set, columns of the old key
+//!    made nullable, columns dropped;
+//! 5. new tables, referenced tables before the tables that reference them;
+//! 6. indexes added, then foreign keys added (their tables and columns now exist).
 //!
 //! Names are compared as they are: a renamed column's indexes keep their names until their
 //! names change in the target, and then they are dropped and created again.
@@ -298,6 +300,21 @@ fn diff_plain(from: &Schema, to: &Schema, mut ops: Vec<Op>) -> Diff {
         }
     }
 
+    // Dropped tables go before the remaining tables change: their foreign keys may depend on
+    // a key that changes (PostgreSQL refuses to drop a key a foreign key uses). Dropping is
+    // creating backwards, so the inverse of this part is a valid creation.
+    let (drop_order, cut) = creation_order(&dropped);
+    ops.extend(
+        cut.into_iter()
+            .map(|(table, foreign_key)| Op::DropForeignKey { table, foreign_key }),
+    );
+    ops.extend(
+        drop_order
+            .into_iter()
+            .rev()
+            .map(|table| Op::DropTable { table }),
+    );
+
     let mut possible_renames = Vec::new();
     for (f, t) in &matched {
         columns(f, t, &mut ops, &mut possible_renames);
@@ -316,19 +333,6 @@ fn diff_plain(from: &Schema, to: &Schema, mut ops: Vec<Op>) -> Diff {
             .map(|(table, foreign_key)| Op::AddForeignKey { table, foreign_key }),
     );
     ops.extend(add_fks);
-
-    // Dropping is creating backwards: the inverse of this list must be a valid creation.
-    let (drop_order, cut) = creation_order(&dropped);
-    ops.extend(
-        cut.into_iter()
-            .map(|(table, foreign_key)| Op::DropForeignKey { table, foreign_key }),
-    );
-    ops.extend(
-        drop_order
-            .into_iter()
-            .rev()
-            .map(|table| Op::DropTable { table }),
-    );
 
     for d in &dropped {
         for c in &created {
@@ -365,15 +369,22 @@ fn columns(f: &Table, t: &Table, ops: &mut Vec<Op>, possible: &mut Vec<PossibleR
             fill: None,
         });
     }
+    // A column of the old key may accept NULL only once the key no longer holds it.
+    let mut after_key = Vec::new();
     for column in &t.columns {
         if let Some(old) = f.column(&column.name) {
             let changes = ColumnChanges::between(old, column);
             if !changes.is_empty() {
-                ops.push(Op::AlterColumn {
+                let op = Op::AlterColumn {
                     table: t.name.clone(),
                     column: column.name.clone(),
                     changes,
-                });
+                };
+                if column.nullable && !old.nullable && f.primary_key.contains(&column.name) {
+                    after_key.push(op);
+                } else {
+                    ops.push(op);
+                }
             }
         }
     }
@@ -384,6 +395,7 @@ fn columns(f: &Table, t: &Table, ops: &mut Vec<Op>, possible: &mut Vec<PossibleR
             to: t.primary_key.clone(),
         });
     }
+    ops.extend(after_key);
     for column in &dropped {
         ops.push(Op::DropColumn {
             table: t.name.clone(),

@@ -44,7 +44,8 @@ LEFT JOIN pg_class ref ON ref.oid = con.confrelid
 WHERE n.nspname = $1 AND con.contype IN ('p', 'f')
 ORDER BY con.conrelid, con.conname";
 
-// Indexes that are not a key's or a constraint's, on plain columns (not expressions).
+// Indexes that are not a key's or a unique constraint's, on plain columns (not expressions). A
+// foreign key also names an index (the referenced table's, which it relies on): that one stays.
 const INDEXES: &str = "\
 SELECT i.indrelid, ic.relname::text, i.indisunique,
        ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, o)
@@ -54,7 +55,8 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND NOT i.indisprimary AND i.indexprs IS NULL AND i.indpred IS NULL
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                  AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY i.indrelid, ic.relname";
 
 pub(crate) fn schema(client: &mut Client, namespace: &str) -> Result<Schema> {
