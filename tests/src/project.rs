@@ -486,3 +486,51 @@ impl Sqlite {
 pub fn id(module: &str) -> &str {
     module.strip_prefix('m').unwrap_or(module)
 }
+
+/// The entities of the end-to-end tests' main story, before the change.
+pub const STORY_V1: &str = r#"
+#[derive(Entity)]
+#[entmig(table = "users")]
+pub struct User {
+    #[entmig(primary_key, auto_increment)]
+    pub id: i64,
+    pub handle: String,
+    pub bio: String,
+}
+
+#[derive(Entity)]
+#[entmig(table = "posts")]
+pub struct Post {
+    #[entmig(primary_key, auto_increment)]
+    pub id: i64,
+    pub author_id: i64,
+    pub title: String,
+}
+"#;
+
+/// After the change: a column added with a default, one NOT NULL without a default (filled),
+/// one nullable, a rename, a unique, an index, a foreign key, and a dropped column.
+pub const STORY_V2: &str = r#"
+#[derive(Entity)]
+#[entmig(table = "users")]
+pub struct User {
+    #[entmig(primary_key, auto_increment)]
+    pub id: i64,
+    #[entmig(renamed_from = "handle", unique)]
+    pub username: String,
+    #[entmig(default = 0)]
+    pub karma: i64,
+    pub country: String,
+    pub nickname: Option<String>,
+}
+
+#[derive(Entity)]
+#[entmig(table = "posts")]
+pub struct Post {
+    #[entmig(primary_key, auto_increment)]
+    pub id: i64,
+    #[entmig(references = "User", on_delete = "cascade", index)]
+    pub author_id: i64,
+    pub title: String,
+}
+"#;

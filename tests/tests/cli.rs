@@ -5,55 +5,7 @@
 //! `entmig_tests::project`), so only the first runner build of a test run compiles
 //! entmig-runtime and SQLite.
 
-use entmig_tests::project::{Project, Sqlite, id};
-
-/// The entities of the main story before the change.
-const STORY_V1: &str = r#"
-#[derive(Entity)]
-#[entmig(table = "users")]
-pub struct User {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    pub handle: String,
-    pub bio: String,
-}
-
-#[derive(Entity)]
-#[entmig(table = "posts")]
-pub struct Post {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    pub author_id: i64,
-    pub title: String,
-}
-"#;
-
-/// After the change: a column added with a default, one NOT NULL without a default (filled),
-/// one nullable, a rename, a unique, an index, a foreign key, and a dropped column.
-const STORY_V2: &str = r#"
-#[derive(Entity)]
-#[entmig(table = "users")]
-pub struct User {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    #[entmig(renamed_from = "handle", unique)]
-    pub username: String,
-    #[entmig(default = 0)]
-    pub karma: i64,
-    pub country: String,
-    pub nickname: Option<String>,
-}
-
-#[derive(Entity)]
-#[entmig(table = "posts")]
-pub struct Post {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    #[entmig(references = "User", on_delete = "cascade", index)]
-    pub author_id: i64,
-    pub title: String,
-}
-"#;
+use entmig_tests::project::{Project, STORY_V1, STORY_V2, Sqlite, id};
 
 const STORY_V1_USERS: [&str; 3] = [
     "id INTEGER NOT NULL PK",
