@@ -231,3 +231,32 @@ fn a_query_reads_the_new_columns_after_a_migration_changes_them() {
         .unwrap();
     assert_eq!(db.query("SELECT * FROM users", &[]).unwrap()[0].len(), 3);
 }
+
+#[test]
+fn parameters_that_do_not_fit_are_errors_not_changed_values() {
+    let Some(file) = TestDb::postgres() else {
+        return;
+    };
+    let mut db = file.open();
+    db.execute("CREATE TABLE small (n SMALLINT)", &[]).unwrap();
+    let too_big = db
+        .execute("INSERT INTO small VALUES ($1)", &[70_000.into()])
+        .unwrap_err();
+    assert!(
+        too_big.to_string().contains("does not fit its type int2"),
+        "{too_big}"
+    );
+    let extra = db
+        .execute("INSERT INTO small VALUES ($1)", &[1.into(), 2.into()])
+        .unwrap_err();
+    assert!(
+        extra
+            .to_string()
+            .contains("takes 1 parameter(s), but 2 were given"),
+        "{extra}"
+    );
+    assert!(
+        db.query("SELECT n FROM small", &[]).unwrap().is_empty(),
+        "nothing was written"
+    );
+}

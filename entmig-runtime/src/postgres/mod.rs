@@ -156,9 +156,39 @@ pub(crate) fn sql_error(sql: &str, error: &postgres::Error) -> Error {
     }
 }
 
-/// A parameter converted to the type the statement expects.
-fn param(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
-    match (value, ty) {
+/// The parameters converted to the types the statement expects; a count that does not match
+/// or an integer too large for its column is an error, never a silently changed value.
+fn bind(sql: &str, statement: &Statement, params: &[Value]) -> Result<Vec<Box<dyn ToSql + Sync>>> {
+    let types = statement.params();
+    if types.len() != params.len() {
+        return Err(Error::Sql {
+            sql: sql.to_owned(),
+            message: format!(
+                "the statement takes {} parameter(s), but {} were given",
+                types.len(),
+                params.len()
+            ),
+        });
+    }
+    params
+        .iter()
+        .zip(types)
+        .enumerate()
+        .map(|(i, (value, ty))| {
+            param(value, ty).ok_or_else(|| Error::Sql {
+                sql: sql.to_owned(),
+                message: format!(
+                    "parameter ${} = {value:?} does not fit its type {ty}",
+                    i + 1
+                ),
+            })
+        })
+        .collect()
+}
+
+/// A parameter converted to the type the statement expects; `None` when it does not fit.
+fn param(value: &Value, ty: &Type) -> Option<Box<dyn ToSql + Sync>> {
+    Some(match (value, ty) {
         (Value::Null, &Type::INT2) => Box::new(None::<i16>),
         (Value::Null, &Type::INT4) => Box::new(None::<i32>),
         (Value::Null, &Type::INT8) => Box::new(None::<i64>),
@@ -167,8 +197,8 @@ fn param(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
         (Value::Null, &Type::BOOL) => Box::new(None::<bool>),
         (Value::Null, &Type::BYTEA) => Box::new(None::<Vec<u8>>),
         (Value::Null, _) => Box::new(None::<String>),
-        (Value::Integer(i), &Type::INT2) => Box::new(i16::try_from(*i).unwrap_or(i16::MAX)),
-        (Value::Integer(i), &Type::INT4) => Box::new(i32::try_from(*i).unwrap_or(i32::MAX)),
+        (Value::Integer(i), &Type::INT2) => Box::new(i16::try_from(*i).ok()?),
+        (Value::Integer(i), &Type::INT4) => Box::new(i32::try_from(*i).ok()?),
         (Value::Integer(i), &Type::FLOAT4) => Box::new(*i as f32),
         (Value::Integer(i), &Type::FLOAT8) => Box::new(*i as f64),
         (Value::Integer(i), &Type::BOOL) => Box::new(*i != 0),
@@ -179,7 +209,7 @@ fn param(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
         (Value::Real(f), _) => Box::new(*f),
         (Value::Text(s), _) => Box::new(s.clone()),
         (Value::Blob(b), _) => Box::new(b.clone()),
-    }
+    })
 }
 
 /// Any column, as a [`Value`]: integers, floats, booleans, text and bytes by type; JSON as
@@ -231,11 +261,7 @@ impl Driver for Postgres {
             return self.simple(sql);
         }
         let statement = self.prepare(sql)?;
-        let boxed: Vec<Box<dyn ToSql + Sync>> = params
-            .iter()
-            .zip(statement.params())
-            .map(|(value, ty)| param(value, ty))
-            .collect();
+        let boxed = bind(sql, &statement, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
         self.client
             .execute(&statement, &refs)
@@ -244,11 +270,7 @@ impl Driver for Postgres {
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
         let statement = self.prepare(sql)?;
-        let boxed: Vec<Box<dyn ToSql + Sync>> = params
-            .iter()
-            .zip(statement.params())
-            .map(|(value, ty)| param(value, ty))
-            .collect();
+        let boxed = bind(sql, &statement, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
         let rows = self
             .client
