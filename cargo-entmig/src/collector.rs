@@ -49,6 +49,51 @@ pub fn collect(base: &Path, roots: &[PathBuf], skip: &Path) -> Result<Schema> {
     resolve(walker.found, base)
 }
 
+/// Entities read while `cargo metadata` still runs, from where the package most likely is: the
+/// folder of the manifest (or of the nearest one above the current folder), its `src/lib.rs` and
+/// `src/main.rs`, with `src/migrations` skipped. They are used only when cargo's answer names
+/// exactly these inputs, so a wrong guess costs time, never a wrong schema.
+pub struct HeadStart {
+    base: PathBuf,
+    roots: Vec<PathBuf>,
+    skip: PathBuf,
+    schema: Result<Schema>,
+}
+
+impl HeadStart {
+    /// Reads the guessed package; `None` when there is nothing to guess from.
+    pub fn read(manifest_path: Option<&Path>, cwd: &Path) -> Option<HeadStart> {
+        let base = match manifest_path {
+            Some(manifest) => cwd.join(manifest).parent()?.to_owned(),
+            None => cwd
+                .ancestors()
+                .find(|dir| dir.join("Cargo.toml").is_file())?
+                .to_owned(),
+        };
+        let roots: Vec<PathBuf> = ["src/lib.rs", "src/main.rs"]
+            .iter()
+            .map(|root| base.join(root))
+            .filter(|root| root.is_file())
+            .collect();
+        if roots.is_empty() {
+            return None;
+        }
+        let skip = base.join("src/migrations");
+        let schema = collect(&base, &roots, &skip);
+        Some(HeadStart {
+            base,
+            roots,
+            skip,
+            schema,
+        })
+    }
+
+    /// What [`collect`] would return for these inputs, if they are the guessed ones.
+    pub fn result_for(self, base: &Path, roots: &[PathBuf], skip: &Path) -> Option<Result<Schema>> {
+        (self.base == base && self.roots == roots && self.skip == skip).then_some(self.schema)
+    }
+}
+
 struct Walker {
     base: PathBuf,
     skip: PathBuf,
@@ -357,6 +402,49 @@ mod tests {
         assert!(
             error.contains("and `Person` both map to the table `users`"),
             "{error}"
+        );
+    }
+
+    /// The guess is what cargo answers for a package laid out as `cargo new` lays it out, from
+    /// its folder, a subfolder or `--manifest-path`; a package elsewhere is read again.
+    #[test]
+    fn the_head_start_is_used_only_when_cargo_agrees() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        write(
+            &root,
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"guess\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n",
+                ),
+                ("src/lib.rs", &format!("pub mod model;\n{USER}")),
+                ("src/model.rs", ""),
+                ("src/main.rs", "fn main() {}"),
+            ],
+        );
+        let manifest = root.join("Cargo.toml");
+        let metadata = crate::package::metadata(Some(&manifest)).unwrap();
+        let project = crate::package::select(&metadata, None, &root).unwrap();
+        let same = |head_start: HeadStart| {
+            head_start.result_for(&project.root, &project.roots, &project.migrations)
+        };
+
+        let from_folder = HeadStart::read(None, &root.join("src")).unwrap();
+        let schema = same(from_folder).expect("the guess matches cargo").unwrap();
+        assert_eq!(
+            schema,
+            collect(&project.root, &project.roots, &project.migrations).unwrap()
+        );
+        assert_eq!(schema.tables.len(), 1);
+        let from_flag = HeadStart::read(Some(Path::new("Cargo.toml")), &root).unwrap();
+        assert!(same(from_flag).is_some());
+
+        std::fs::remove_file(root.join("src/main.rs")).unwrap();
+        let without_main = HeadStart::read(None, &root).unwrap();
+        assert!(
+            same(without_main).is_none(),
+            "a guess of other roots is not used"
         );
     }
 }

@@ -8,7 +8,7 @@ use entmig_schema::{
 
 use crate::cli::MakeArgs;
 use crate::codegen;
-use crate::collector;
+use crate::collector::{self, HeadStart};
 use crate::error::{Error, Result};
 use crate::history::{self, History};
 use crate::package::Project;
@@ -24,9 +24,19 @@ pub struct Answers<'a> {
     pub no_input: bool,
 }
 
-/// Runs `make`.
-pub fn make(project: &Project, args: &MakeArgs, term: &Term) -> Result<()> {
-    let current = collect(project)?;
+/// Runs `make`; `head_start` holds the entities if they were read before the project was known.
+pub fn make(
+    project: &Project,
+    args: &MakeArgs,
+    term: &Term,
+    head_start: Option<HeadStart>,
+) -> Result<()> {
+    let current = match head_start
+        .and_then(|h| h.result_for(&project.root, &project.roots, &project.migrations))
+    {
+        Some(result) => non_empty(project, result?)?,
+        None => collect(project)?,
+    };
     let mut history = History::load(&project.migrations)?;
     history.check_branches()?;
 
@@ -101,7 +111,13 @@ pub fn make(project: &Project, args: &MakeArgs, term: &Term) -> Result<()> {
 
 /// The package's entities, or an error when there are none.
 pub fn collect(project: &Project) -> Result<Schema> {
-    let current = collector::collect(&project.root, &project.roots, &project.migrations)?;
+    non_empty(
+        project,
+        collector::collect(&project.root, &project.roots, &project.migrations)?,
+    )
+}
+
+fn non_empty(project: &Project, current: Schema) -> Result<Schema> {
     if current.tables.is_empty() {
         let roots: Vec<String> = project.roots.iter().map(|r| relative(r, project)).collect();
         return Err(Error::msg(format!(
