@@ -117,7 +117,7 @@ impl Walker {
             }
         };
         match syn::parse_file(&text) {
-            Ok(file) => self.items(&file.items, path, dir),
+            Ok(file) => self.items(file.items, path, dir),
             Err(error) => self.errors.push(Error::Source {
                 path: shown,
                 line: error.span().start().line,
@@ -127,11 +127,11 @@ impl Walker {
         }
     }
 
-    fn items(&mut self, items: &[Item], file: &Path, dir: &Path) {
+    fn items(&mut self, items: Vec<Item>, file: &Path, dir: &Path) {
         for item in items {
             match item {
                 Item::Struct(item) if derives_entity(&item.attrs) => {
-                    match parse_entity(&syn::DeriveInput::from(item.clone())) {
+                    match parse_entity(&syn::DeriveInput::from(item)) {
                         Ok(entity) => self.found.push(Found {
                             entity,
                             file: file.to_owned(),
@@ -147,7 +147,7 @@ impl Walker {
                     let name = module.ident.to_string();
                     let name = name.trim_start_matches("r#");
                     let path_attr = path_attribute(&module.attrs);
-                    match &module.content {
+                    match module.content {
                         Some((_, items)) => {
                             let child_dir = match &path_attr {
                                 Some(path) => file.parent().unwrap_or(dir).join(path),

@@ -8,6 +8,8 @@
 
 mod source;
 
+use std::collections::{HashMap, HashSet};
+
 use entmig_schema::{Op, Table, invert};
 
 /// prettyplease's line width: text up to this column stays on its line.
@@ -169,47 +171,58 @@ fn pretty(text: &str) -> Option<String> {
 
 /// A function a table, for the tables a migration creates or drops: `up` and `down` both name
 /// the whole table, and a function says it once.
-struct TableFns {
-    /// Table name, its function's name, its definition.
-    tables: Vec<(String, String, Table)>,
+struct TableFns<'a> {
+    /// Table name, its function's name, its definition, in the order of the ops.
+    tables: Vec<(&'a str, String, &'a Table)>,
+    /// Table name to its place in `tables`.
+    by_name: HashMap<&'a str, usize>,
 }
 
-impl TableFns {
-    fn new(ops: &[Op]) -> TableFns {
-        let mut tables: Vec<(String, String, Table)> = Vec::new();
-        let mut conflicting = Vec::new();
+impl<'a> TableFns<'a> {
+    fn new(ops: &'a [Op]) -> TableFns<'a> {
+        let mut tables: Vec<(&str, String, &Table)> = Vec::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        let mut idents = HashSet::new();
+        let mut conflicting = HashSet::new();
         for op in ops {
             let (Op::CreateTable { table } | Op::DropTable { table }) = op else {
                 continue;
             };
-            match tables.iter().find(|(name, _, _)| *name == table.name) {
-                Some((_, _, known)) if known != table => conflicting.push(table.name.clone()),
+            match by_name.get(table.name.as_str()) {
+                Some(&i) if tables[i].2 != table => {
+                    conflicting.insert(table.name.as_str());
+                }
                 Some(_) => {}
                 None => {
                     let mut ident = fn_name(&table.name);
                     let mut n = 2;
-                    while tables.iter().any(|(_, i, _)| *i == ident) {
+                    while idents.contains(&ident) {
                         ident = format!("{}_{n}", fn_name(&table.name));
                         n += 1;
                     }
-                    tables.push((table.name.clone(), ident, table.clone()));
+                    idents.insert(ident.clone());
+                    by_name.insert(&table.name, tables.len());
+                    tables.push((&table.name, ident, table));
                 }
             }
         }
         // One name, two definitions (only a hand-made op list does that): write them inline.
-        tables.retain(|(name, _, _)| !conflicting.contains(name));
-        TableFns { tables }
+        if !conflicting.is_empty() {
+            tables.retain(|(name, _, _)| !conflicting.contains(name));
+            by_name = tables
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _, _))| (*name, i))
+                .collect();
+        }
+        TableFns { tables, by_name }
     }
 
     /// `users()` for a known table, else the table written out.
     fn call(&self, t: &Table) -> String {
-        match self
-            .tables
-            .iter()
-            .find(|(name, _, known)| *name == t.name && known == t)
-        {
-            Some((_, ident, _)) => format!("{ident}()"),
-            None => source::table(t),
+        match self.by_name.get(t.name.as_str()).map(|&i| &self.tables[i]) {
+            Some((_, ident, known)) if *known == t => format!("{ident}()"),
+            _ => source::table(t),
         }
     }
 }

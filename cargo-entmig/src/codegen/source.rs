@@ -40,6 +40,12 @@ impl fmt::Display for Chain {
 
 /// A string literal.
 pub fn string(s: &str) -> String {
+    // What needs no escape is written as it is, which is what proc-macro2 writes too.
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_ .-".contains(&b))
+    {
+        return format!("\"{s}\"");
+    }
     Literal::string(s).to_string()
 }
 
