@@ -5,7 +5,9 @@
 #   benches/make/run.sh [N=500] [RUNS=5]
 #
 # Each run starts from a fresh copy of the crate, so every first migration writes the whole
-# schema and every second one diffs 500 tables to find one change.
+# schema and every second one diffs 500 tables to find one change. Each is timed twice: the
+# binary called directly, and `cargo entmig make` as a user types it (through cargo, and
+# rustup's proxy when there is one).
 set -euo pipefail
 N=${1:-500}
 RUNS=${2:-5}
@@ -55,19 +57,25 @@ RS
 now() { date +%s%N; }
 first=()
 second=()
+first_cargo=()
+second_cargo=()
+ms() { echo $(( ($2 - $1) / 1000000 )); }
 for run in $(seq 1 "$RUNS"); do
-    rm -rf "$WORK/crate"
-    cp -r "$WORK/template" "$WORK/crate"
-    cd "$WORK/crate"
-    start=$(now); "$BIN" make init --no-input -q >/dev/null; end=$(now)
-    first+=($(( (end - start) / 1000000 )))
-    sed -i '0,/pub bio: Option<String>,/s//pub bio: Option<String>,\n    pub extra: Option<String>,/' src/entities.rs
-    start=$(now); "$BIN" make one_more_field --no-input -q >/dev/null; end=$(now)
-    second+=($(( (end - start) / 1000000 )))
+    for how in direct cargo; do
+        rm -rf "$WORK/crate"
+        cp -r "$WORK/template" "$WORK/crate"
+        cd "$WORK/crate"
+        if [ "$how" = direct ]; then make=("$BIN" make); else make=(cargo entmig make); fi
+        start=$(now); PATH="$(dirname "$BIN"):$PATH" "${make[@]}" init --no-input -q >/dev/null; end=$(now)
+        [ "$how" = direct ] && first+=("$(ms "$start" "$end")") || first_cargo+=("$(ms "$start" "$end")")
+        sed -i '0,/pub bio: Option<String>,/s//pub bio: Option<String>,\n    pub extra: Option<String>,/' src/entities.rs
+        start=$(now); PATH="$(dirname "$BIN"):$PATH" "${make[@]}" one_more_field --no-input -q >/dev/null; end=$(now)
+        [ "$how" = direct ] && second+=("$(ms "$start" "$end")") || second_cargo+=("$(ms "$start" "$end")")
+    done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '\ncargo entmig make, %s entities x 10 fields, median of %s runs (release build)\n\n' "$N" "$RUNS"
-printf '| make                      | wall, process start included |\n'
-printf '|---------------------------|------------------------------|\n'
-printf '| first migration           | %25s ms |\n' "$(median "${first[@]}")"
-printf '| after one field changes   | %25s ms |\n' "$(median "${second[@]}")"
+printf '| make                    | cargo-entmig make | cargo entmig make |\n'
+printf '|-------------------------|-------------------|-------------------|\n'
+printf '| first migration         | %14s ms | %14s ms |\n' "$(median "${first[@]}")" "$(median "${first_cargo[@]}")"
+printf '| after one field changes | %14s ms | %14s ms |\n' "$(median "${second[@]}")" "$(median "${second_cargo[@]}")"
