@@ -29,13 +29,67 @@ pub struct Project {
     pub runtime: Option<RuntimeDependency>,
 }
 
-/// The entmig-runtime dependency, as the package declares it.
+/// The entmig-runtime dependency, as the package declares it: the runner depends on the same
+/// source with the same features.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuntimeDependency {
+pub struct RuntimeDependency {
+    /// Where it comes from.
+    pub source: RuntimeSource,
+    /// `default-features` (true unless the package turns them off).
+    pub default_features: bool,
+    /// `features = [..]`.
+    pub features: Vec<String>,
+}
+
+/// Where the entmig-runtime dependency comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeSource {
     /// `path = ".."`: an absolute path.
     Path(PathBuf),
-    /// A version requirement from a registry.
-    Version(String),
+    /// `git = ".."`, with `branch`, `tag` or `rev` when one is given (as `("branch", "main")`).
+    Git {
+        /// The repository URL.
+        url: String,
+        /// The key and value that pin it.
+        reference: Option<(String, String)>,
+    },
+    /// A version requirement from crates.io, or from the registry whose index URL is given.
+    Version {
+        /// The requirement.
+        req: String,
+        /// A registry's index URL; `None` for crates.io.
+        registry_index: Option<String>,
+    },
+}
+
+impl RuntimeDependency {
+    fn of(d: &cargo_metadata::Dependency) -> RuntimeDependency {
+        let git = d.source.as_ref().and_then(|s| s.repr.strip_prefix("git+"));
+        let source = match (&d.path, git) {
+            (Some(path), _) => RuntimeSource::Path(path.as_std_path().to_owned()),
+            (None, Some(git)) => {
+                let (url, query) = git.split_once('?').unwrap_or((git, ""));
+                let reference = query
+                    .split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(key, _)| ["branch", "tag", "rev"].contains(key))
+                    .map(|(key, value)| (key.to_owned(), value.to_owned()));
+                RuntimeSource::Git {
+                    url: url.to_owned(),
+                    reference,
+                }
+            }
+            (None, None) => RuntimeSource::Version {
+                req: d.req.to_string(),
+                registry_index: d.registry.clone(),
+            },
+        };
+        RuntimeDependency {
+            source,
+            default_features: d.uses_default_features,
+            features: d.features.clone(),
+        }
+    }
 }
 
 /// `[package.metadata.entmig]`.
@@ -178,10 +232,7 @@ fn project(metadata: &Metadata, package: &Package) -> Result<Project> {
         .dependencies
         .iter()
         .find(|d| d.name == "entmig-runtime")
-        .map(|d| match &d.path {
-            Some(path) => RuntimeDependency::Path(path.as_std_path().to_owned()),
-            None => RuntimeDependency::Version(d.req.to_string()),
-        });
+        .map(RuntimeDependency::of);
     Ok(Project {
         name: package.name.to_string(),
         migrations: root.join(
@@ -226,7 +277,11 @@ mod tests {
         );
         assert_eq!(
             project.runtime,
-            Some(RuntimeDependency::Path(PathBuf::from("/ws/entmig-runtime")))
+            Some(RuntimeDependency {
+                source: RuntimeSource::Path(PathBuf::from("/ws/entmig-runtime")),
+                default_features: true,
+                features: Vec::new(),
+            })
         );
     }
 
@@ -241,7 +296,14 @@ mod tests {
         );
         assert_eq!(
             here.runtime,
-            Some(RuntimeDependency::Version("^0.1".into()))
+            Some(RuntimeDependency {
+                source: RuntimeSource::Version {
+                    req: "^0.1".into(),
+                    registry_index: None,
+                },
+                default_features: true,
+                features: Vec::new(),
+            })
         );
         let default = select(&fixture(), None, Path::new("/ws")).unwrap();
         assert_eq!(default.name, "shop");
@@ -276,6 +338,39 @@ mod tests {
         assert_eq!(
             error,
             "no package `nope` in this workspace; its packages are: blog, shop, entmig-runtime"
+        );
+    }
+
+    fn dependency(json: &str) -> RuntimeDependency {
+        RuntimeDependency::of(&serde_json::from_str(json).unwrap())
+    }
+
+    /// As `cargo metadata` describes a git dependency (recorded from cargo 1.9x).
+    #[test]
+    fn a_git_dependency_keeps_its_repository_pin_and_features() {
+        let pinned = dependency(
+            r#"{"name": "entmig-runtime", "source": "git+https://github.com/example/entmig?branch=main", "req": "*", "kind": null, "rename": null, "optional": false, "uses_default_features": false, "features": ["sqlite"], "target": null, "registry": null}"#,
+        );
+        assert_eq!(
+            pinned,
+            RuntimeDependency {
+                source: RuntimeSource::Git {
+                    url: "https://github.com/example/entmig".into(),
+                    reference: Some(("branch".into(), "main".into())),
+                },
+                default_features: false,
+                features: vec!["sqlite".into()],
+            }
+        );
+        let unpinned = dependency(
+            r#"{"name": "entmig-runtime", "source": "git+https://github.com/example/entmig", "req": "*", "kind": null, "rename": "rt", "optional": false, "uses_default_features": true, "features": [], "target": null, "registry": null}"#,
+        );
+        assert_eq!(
+            unpinned.source,
+            RuntimeSource::Git {
+                url: "https://github.com/example/entmig".into(),
+                reference: None,
+            }
         );
     }
 }

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
-use crate::package::{Project, RuntimeDependency};
+use crate::package::{Project, RuntimeDependency, RuntimeSource};
 use crate::term::Term;
 
 /// A built runner.
@@ -47,18 +47,7 @@ impl Runner {
         let name = format!("entmig-runner-{key}");
         let dir = project.target_directory.join("entmig").join(&name);
         std::fs::create_dir_all(dir.join("src")).map_err(|e| Error::file(&dir, e))?;
-        let dependency = match runtime {
-            RuntimeDependency::Path(path) => {
-                format!("{{ path = {} }}", toml_string(&path.to_string_lossy()))
-            }
-            RuntimeDependency::Version(req) => toml_string(req),
-        };
-        let manifest = format!(
-            "# Written by cargo entmig: the package's migrations, compiled to run them.\n\
-             [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\nentmig-runtime = {dependency}\n\n\
-             [profile.dev]\ndebug = false\n\n[workspace]\n"
-        );
+        let manifest = manifest(&name, runtime);
         let main = format!(
             "// Written by cargo entmig.\n#[path = {}]\nmod migrations;\n\nfn main() {{\n    \
              std::process::exit(entmig_runtime::runner::main(migrations::migrator()));\n}}\n",
@@ -155,6 +144,51 @@ impl Runner {
     }
 }
 
+/// The runner crate's Cargo.toml.
+fn manifest(name: &str, runtime: &RuntimeDependency) -> String {
+    format!(
+        "# Written by cargo entmig: the package's migrations, compiled to run them.\n\
+         [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nentmig-runtime = {}\n\n\
+         [profile.dev]\ndebug = false\n\n[workspace]\n",
+        dependency_toml(runtime)
+    )
+}
+
+/// The runner's `entmig-runtime = { .. }`: the package's source, default features and features.
+fn dependency_toml(runtime: &RuntimeDependency) -> String {
+    let mut keys = match &runtime.source {
+        RuntimeSource::Path(path) => {
+            vec![format!("path = {}", toml_string(&path.to_string_lossy()))]
+        }
+        RuntimeSource::Git { url, reference } => {
+            let mut keys = vec![format!("git = {}", toml_string(url))];
+            if let Some((key, value)) = reference {
+                keys.push(format!("{key} = {}", toml_string(value)));
+            }
+            keys
+        }
+        RuntimeSource::Version {
+            req,
+            registry_index,
+        } => {
+            let mut keys = vec![format!("version = {}", toml_string(req))];
+            if let Some(index) = registry_index {
+                keys.push(format!("registry-index = {}", toml_string(index)));
+            }
+            keys
+        }
+    };
+    if !runtime.default_features {
+        keys.push("default-features = false".to_owned());
+    }
+    if !runtime.features.is_empty() {
+        let features: Vec<String> = runtime.features.iter().map(|f| toml_string(f)).collect();
+        keys.push(format!("features = [{}]", features.join(", ")));
+    }
+    format!("{{ {} }}", keys.join(", "))
+}
+
 fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
@@ -164,4 +198,68 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
         return Ok(());
     }
     std::fs::write(path, text).map_err(|e| Error::file(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runner_depends_on_entmig_runtime_as_the_package_does() {
+        let git = RuntimeDependency {
+            source: RuntimeSource::Git {
+                url: "https://github.com/example/entmig".into(),
+                reference: Some(("tag".into(), "v0.1.0".into())),
+            },
+            default_features: false,
+            features: vec!["sqlite".into()],
+        };
+        assert_eq!(
+            dependency_toml(&git),
+            r#"{ git = "https://github.com/example/entmig", tag = "v0.1.0", default-features = false, features = ["sqlite"] }"#
+        );
+        let path = RuntimeDependency {
+            source: RuntimeSource::Path(PathBuf::from("/ws/entmig \"runtime\"")),
+            default_features: true,
+            features: Vec::new(),
+        };
+        assert_eq!(
+            dependency_toml(&path),
+            r#"{ path = "/ws/entmig \"runtime\"" }"#
+        );
+        let version = RuntimeDependency {
+            source: RuntimeSource::Version {
+                req: "^0.1".into(),
+                registry_index: None,
+            },
+            default_features: true,
+            features: vec!["postgres".into()],
+        };
+        assert_eq!(
+            dependency_toml(&version),
+            r#"{ version = "^0.1", features = ["postgres"] }"#
+        );
+    }
+
+    /// cargo reads the runner's manifest as the package's dependency: same path, features.
+    #[test]
+    fn cargo_reads_the_runner_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../entmig-runtime");
+        let dependency = RuntimeDependency {
+            source: RuntimeSource::Path(runtime.canonicalize().unwrap()),
+            default_features: false,
+            features: vec!["sqlite".into()],
+        };
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            manifest("entmig-runner-test", &dependency),
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/main.rs"), "fn main() {}").unwrap();
+        let metadata = crate::package::metadata(Some(&dir.path().join("Cargo.toml"))).unwrap();
+        let project = crate::package::select(&metadata, None, dir.path()).unwrap();
+        assert_eq!(project.runtime, Some(dependency));
+    }
 }
