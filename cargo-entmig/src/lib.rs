@@ -307,20 +307,32 @@ fn status(project: &Project, args: &TargetArgs, term: &Term) -> Result<()> {
         if migrations.is_empty() {
             println!("  no migrations");
         }
-        for m in migrations {
-            let state = text(&m, "state");
+        let mut problems = Vec::new();
+        for m in &migrations {
+            let state = text(m, "state");
             let detail = match m.get("applied_at").and_then(Json::as_str) {
-                Some(at) => format!("  {at} ({} ms)", ms(&m)),
+                Some(at) => format!("  {at} ({} ms)", ms(m)),
                 None => String::new(),
             };
             let state_text = match state {
-                "changed" | "missing" | "dirty" => term.danger(&format!("{state:<8}")),
+                "changed" | "missing" | "dirty" => {
+                    problems.push(format!("{} is {state}", text(m, "id")));
+                    term.danger(&format!("{state:<8}"))
+                }
                 "pending" => format!("{state:<8}"),
                 _ => term.dim(&format!("{state:<8}")),
             };
-            println!("  {state_text} {}{detail}", text(&m, "id"));
+            println!("  {state_text} {}{detail}", text(m, "id"));
         }
-        Ok(())
+        // Exit non-zero on what `run` would refuse, so CI can stop on it; pending is normal.
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::msg(format!(
+                "{}; `cargo entmig run` refuses until it is fixed: restore a changed or missing migration's module (or revert it where it is applied), `cargo entmig resolve` a dirty one",
+                problems.join(", ")
+            )))
+        }
     })
 }
 

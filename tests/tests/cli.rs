@@ -482,9 +482,12 @@ fn a_migration_deleted_after_it_was_applied() {
         "src/migrations/mod.rs",
         &mod_rs.replace(&format!("    {init},\n"), ""),
     );
-    p.entmig(&["status"])
-        .ok()
-        .stdout_has(&[&format!("missing  {}", id(&init))]);
+    let status = p.entmig(&["status"]).fails();
+    status.stdout_has(&[&format!("missing  {}", id(&init))]);
+    status.stderr_has(&[
+        &format!("{} is missing", id(&init)),
+        "`cargo entmig run` refuses until it is fixed",
+    ]);
     p.entmig(&["run"]).error(&[
         &format!("migration {} is recorded as applied", id(&init)),
         "not in this build",
@@ -494,6 +497,21 @@ fn a_migration_deleted_after_it_was_applied() {
     p.write("src/migrations/mod.rs", &mod_rs);
     p.write(&format!("src/migrations/{init}.rs"), &code);
     p.entmig(&["run"]).ok().stderr_has(&["nothing to apply"]);
+    p.entmig(&["status"])
+        .ok()
+        .stdout_has(&[&format!("applied  {}", id(&init))]);
+
+    // Edited after it was applied: status says so and exits 1, as run refuses.
+    let edited = code.replace(
+        "fn up(&self, m: &mut Plan) {",
+        "fn up(&self, m: &mut Plan) {\n        m.sql(\"SELECT 1\");",
+    );
+    assert_ne!(edited, code, "the migration has an up to edit");
+    p.write(&format!("src/migrations/{init}.rs"), &edited);
+    let status = p.entmig(&["status"]).fails();
+    status.stdout_has(&[&format!("changed  {}", id(&init))]);
+    status.stderr_has(&[&format!("{} is changed", id(&init))]);
+    p.entmig(&["run"]).error(&[&format!("{}", id(&init)), "changed"]);
 }
 
 #[test]
