@@ -54,6 +54,33 @@ impl Error {
         }
     }
 
+    /// The error with every path inside `root` written relative to it, as entity errors are.
+    pub fn relative_to(self, root: &Path) -> Error {
+        let strip = |path: PathBuf| match path.strip_prefix(root) {
+            Ok(relative) => relative.to_owned(),
+            Err(_) => path,
+        };
+        match self {
+            Error::Message(message) => Error::Message(relative_paths(&message, root)),
+            Error::File { path, message } => Error::File {
+                path: strip(path),
+                message: relative_paths(&message, root),
+            },
+            Error::Source {
+                path,
+                line,
+                column,
+                message,
+            } => Error::Source {
+                path: strip(path),
+                line,
+                column,
+                message,
+            },
+            other => other,
+        }
+    }
+
     /// A syn error in `path`, at its span's position.
     pub fn syn(path: &Path, error: &syn::Error) -> Error {
         let start = error.span().start();
@@ -66,5 +93,54 @@ impl Error {
     }
 }
 
+/// `text` with each path that starts with `root/` written from there on; a path is one that starts
+/// the text or follows a space, quote, backtick or parenthesis (so `sqlite:///root/x.db` keeps
+/// its form).
+fn relative_paths(text: &str, root: &Path) -> String {
+    let prefix = format!("{}{}", root.display(), std::path::MAIN_SEPARATOR);
+    if root.as_os_str().is_empty() || !text.contains(&prefix) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&prefix) {
+        let starts_path = rest[..at]
+            .chars()
+            .next_back()
+            .map_or(out.is_empty(), |c| " \t\n'\"`(".contains(c));
+        out.push_str(&rest[..at]);
+        if !starts_path {
+            out.push_str(&prefix);
+        }
+        rest = &rest[at + prefix.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `Result` with the CLI's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_in_the_package_are_shown_from_its_folder() {
+        let root = Path::new("/work/app");
+        let error = Error::msg(
+            "/work/app/src/migrations/mod.rs: lists the migration `m1`, but /work/app/src/migrations/m1.rs is missing; (see `/work/app/README`) /work/apple/x and sqlite:///work/app/app.db stay",
+        )
+        .relative_to(root);
+        assert_eq!(
+            error.to_string(),
+            "src/migrations/mod.rs: lists the migration `m1`, but src/migrations/m1.rs is missing; (see `README`) /work/apple/x and sqlite:///work/app/app.db stay"
+        );
+        let file = Error::file(
+            Path::new("/work/app/src/migrations/snapshot.json"),
+            "denied",
+        )
+        .relative_to(root);
+        assert_eq!(file.to_string(), "src/migrations/snapshot.json: denied");
+    }
+}

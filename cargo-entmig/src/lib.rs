@@ -88,7 +88,7 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
         .and_then(|p| p.parent().map(std::path::Path::to_owned))
         .unwrap_or_else(|| cwd.canonicalize().unwrap_or(cwd));
     let project = package::select(&metadata, global.package.as_deref(), &here)?;
-    match command {
+    let result = match command {
         Command::Make(args) => make::make(&project, &args, term, head_start),
         Command::Run(args) => run(&project, &args, term),
         Command::Revert(args) => revert(&project, &args, term),
@@ -96,7 +96,9 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
         Command::Describe(args) => describe(&project, &args, term),
         Command::Amend(args) => amend(&project, &args, term),
         Command::Resolve(args) => resolve(&project, &args, term),
-    }
+    };
+    // Paths in the package read as cargo shows them: `src/migrations/mod.rs`, not the whole path.
+    result.map_err(|error| error.relative_to(&project.root))
 }
 
 /// The targets of a command, with the migrations runner built.

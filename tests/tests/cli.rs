@@ -467,11 +467,11 @@ fn a_migration_deleted_after_it_was_applied() {
     let code = p.read(&format!("src/migrations/{init}.rs"));
     std::fs::remove_file(p.path(&format!("src/migrations/{init}.rs"))).expect("rm");
 
-    // Still listed in mod.rs: every command names the missing file.
+    // Still listed in mod.rs: every command names the missing file, from the package folder.
     for command in [&["run"][..], &["status"], &["make", "x", "--no-input"]] {
         p.entmig(command).error(&[
-            &format!("lists the migration `{init}`"),
-            &format!("{init}.rs is missing"),
+            &format!("src/migrations/mod.rs: lists the migration `{init}`"),
+            &format!("but src/migrations/{init}.rs is missing"),
             "restore it from version control",
         ]);
     }
@@ -511,7 +511,8 @@ fn a_migration_deleted_after_it_was_applied() {
     let status = p.entmig(&["status"]).fails();
     status.stdout_has(&[&format!("changed  {}", id(&init))]);
     status.stderr_has(&[&format!("{} is changed", id(&init))]);
-    p.entmig(&["run"]).error(&[&format!("{}", id(&init)), "changed"]);
+    p.entmig(&["run"])
+        .error(&[&format!("{}", id(&init)), "changed"]);
 }
 
 #[test]
