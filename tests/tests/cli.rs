@@ -511,8 +511,7 @@ fn a_migration_deleted_after_it_was_applied() {
     let status = p.entmig(&["status"]).fails();
     status.stdout_has(&[&format!("changed  {}", id(&init))]);
     status.stderr_has(&[&format!("{} is changed", id(&init))]);
-    p.entmig(&["run"])
-        .error(&[&format!("{}", id(&init)), "changed"]);
+    p.entmig(&["run"]).error(&[id(&init), "changed"]);
 }
 
 #[test]
