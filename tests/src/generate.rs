@@ -291,7 +291,9 @@ pub fn edit(rng: &mut Rng, a: &Schema) -> (Schema, Edits) {
     };
     let mut b = a.clone();
     let mut edits = Edits::default();
-    // Columns that came from `a` (by current name), which hold distinct values per row.
+    // Columns that came from `a` (by current name), which hold distinct values per row: not
+    // those that were foreign keys there, whose rows may point at one parent, even when the
+    // edits have dropped that key since.
     let origin_columns = |b: &Schema, table: &str| -> BTreeSet<String> {
         let t = &b.tables[table];
         let source = t.renamed_from.as_deref().unwrap_or(&t.name);
@@ -300,8 +302,12 @@ pub fn edit(rng: &mut Rng, a: &Schema) -> (Schema, Edits) {
                 .columns
                 .iter()
                 .filter(|c| {
-                    old.column(c.renamed_from.as_deref().unwrap_or(&c.name))
-                        .is_some()
+                    let name = c.renamed_from.as_deref().unwrap_or(&c.name);
+                    old.column(name).is_some()
+                        && !old
+                            .foreign_keys
+                            .iter()
+                            .any(|fk| fk.columns.iter().any(|fc| fc == name))
                 })
                 .map(|c| c.name.clone())
                 .collect(),
