@@ -182,19 +182,22 @@ fn read_modules(mod_rs: &Path) -> Result<Vec<String>> {
 }
 
 /// The id in `fn generated_after(..) { Some("..") }`, `Some(None)` for a first migration's
-/// `None`, or `None` when the module does not say (a hand-written one).
+/// `None`, or `None` when the module does not say (a hand-written one). The id may sit on a
+/// line of its own, as a formatter writes a long one: `Some(\n    "..",\n)`.
 fn generated_after(text: &str) -> Option<Option<String>> {
     let start = text.find("fn generated_after")?;
     let body = &text[start..];
-    let end = body.find('}')?;
-    let body = &body[..end];
-    match body.find("Some(\"") {
-        Some(at) => {
-            let rest = &body[at + 6..];
-            rest.find('"').map(|q| Some(rest[..q].to_owned()))
-        }
-        None => Some(None),
-    }
+    let body = &body[body.find('{')? + 1..];
+    let body = &body[..body.find('}')?];
+    let Some(after_some) = body.trim_start().strip_prefix("Some") else {
+        return Some(None);
+    };
+    let quoted = after_some
+        .trim_start()
+        .strip_prefix('(')?
+        .trim_start()
+        .strip_prefix('"')?;
+    quoted.find('"').map(|end| Some(quoted[..end].to_owned()))
 }
 
 /// A new module name: `m<UTC timestamp>_<name>`, later than every existing one.
@@ -260,6 +263,26 @@ mod tests {
             Some(None)
         );
         assert_eq!(generated_after("fn up(&self) {}"), None);
+        // A long id, as prettyplease and rustfmt break it.
+        let long = "20261122_101500_add_notification_preferences_and_digest_settings_to_accounts";
+        assert_eq!(
+            generated_after(&format!(
+                "fn generated_after(&self) -> Option<&'static str> {{\n        Some(\n            \"{long}\",\n        )\n    }}"
+            )),
+            Some(Some(long.to_owned()))
+        );
+    }
+
+    /// What codegen writes, history reads back, however long the parent's name.
+    #[test]
+    fn the_parent_of_a_generated_module_is_read_back() {
+        for length in [1, 34, 58, 120] {
+            let id = format!("20261122_101500_{}", "x".repeat(length));
+            let text = crate::codegen::module("next", &[], Some(&id));
+            assert_eq!(generated_after(&text), Some(Some(id)), "{text}");
+        }
+        let first = crate::codegen::module("init", &[], None);
+        assert_eq!(generated_after(&first), Some(None));
     }
 
     #[test]
