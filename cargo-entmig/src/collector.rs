@@ -22,11 +22,10 @@ struct Found {
 }
 
 /// The schema of every entity of the package whose module roots are `roots`, skipping files
-/// under `skip` (the migrations folder). Problems name their files relative to `base` (the
-/// package folder), as cargo's messages do.
-pub fn collect(base: &Path, roots: &[PathBuf], skip: &Path) -> Result<Schema> {
+/// under `skip` (the migrations folder). Problems name their files by their whole paths; the
+/// CLI shows them from the current folder ([`Error::relative_to`]).
+pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
     let mut walker = Walker {
-        base: base.to_owned(),
         skip: skip.to_owned(),
         seen: BTreeSet::new(),
         found: Vec::new(),
@@ -46,7 +45,7 @@ pub fn collect(base: &Path, roots: &[PathBuf], skip: &Path) -> Result<Schema> {
                 .join("\n"),
         ));
     }
-    resolve(walker.found, base)
+    resolve(walker.found)
 }
 
 /// Entities read while `cargo metadata` still runs, from where the package most likely is: the
@@ -54,7 +53,6 @@ pub fn collect(base: &Path, roots: &[PathBuf], skip: &Path) -> Result<Schema> {
 /// `src/main.rs`, with `src/migrations` skipped. They are used only when cargo's answer names
 /// exactly these inputs, so a wrong guess costs time, never a wrong schema.
 pub struct HeadStart {
-    base: PathBuf,
     roots: Vec<PathBuf>,
     skip: PathBuf,
     schema: Result<Schema>,
@@ -79,9 +77,8 @@ impl HeadStart {
             return None;
         }
         let skip = base.join("src/migrations");
-        let schema = collect(&base, &roots, &skip);
+        let schema = collect(&roots, &skip);
         Some(HeadStart {
-            base,
             roots,
             skip,
             schema,
@@ -89,13 +86,12 @@ impl HeadStart {
     }
 
     /// What [`collect`] would return for these inputs, if they are the guessed ones.
-    pub fn result_for(self, base: &Path, roots: &[PathBuf], skip: &Path) -> Option<Result<Schema>> {
-        (self.base == base && self.roots == roots && self.skip == skip).then_some(self.schema)
+    pub fn result_for(self, roots: &[PathBuf], skip: &Path) -> Option<Result<Schema>> {
+        (self.roots == roots && self.skip == skip).then_some(self.schema)
     }
 }
 
 struct Walker {
-    base: PathBuf,
     skip: PathBuf,
     seen: BTreeSet<PathBuf>,
     found: Vec<Found>,
@@ -108,18 +104,17 @@ impl Walker {
         if path.starts_with(&self.skip) || !self.seen.insert(path.to_owned()) {
             return;
         }
-        let shown = shown(path, &self.base);
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(error) => {
-                self.errors.push(Error::file(&shown, error));
+                self.errors.push(Error::file(path, error));
                 return;
             }
         };
         match syn::parse_file(&text) {
             Ok(file) => self.items(file.items, path, dir),
             Err(error) => self.errors.push(Error::Source {
-                path: shown,
+                path: path.to_owned(),
                 line: error.span().start().line,
                 column: error.span().start().column + 1,
                 message: format!("this file does not parse: {error}"),
@@ -136,11 +131,9 @@ impl Walker {
                             entity,
                             file: file.to_owned(),
                         }),
-                        Err(errors) => {
-                            let shown = shown(file, &self.base);
-                            self.errors
-                                .extend(errors.into_iter().map(|e| Error::syn(&shown, &e)));
-                        }
+                        Err(errors) => self
+                            .errors
+                            .extend(errors.into_iter().map(|e| Error::syn(file, &e))),
                     }
                 }
                 Item::Mod(module) if !is_cfg_test(&module.attrs) => {
@@ -181,11 +174,6 @@ impl Walker {
             }
         }
     }
-}
-
-/// `path` as messages show it: relative to `base` when it is inside.
-fn shown(path: &Path, base: &Path) -> PathBuf {
-    path.strip_prefix(base).unwrap_or(path).to_owned()
 }
 
 /// `#[derive(.., Entity, ..)]`, by bare name or any path ending in `Entity`.
@@ -229,7 +217,7 @@ fn path_attribute(attrs: &[Attribute]) -> Option<PathBuf> {
 
 /// Resolves `references = "Entity"` by struct name and builds the schema. Two entities with one
 /// table name are an error naming both.
-fn resolve(found: Vec<Found>, base: &Path) -> Result<Schema> {
+fn resolve(found: Vec<Found>) -> Result<Schema> {
     let keys: BTreeMap<String, (String, Vec<String>)> = found
         .iter()
         .map(|f| {
@@ -254,9 +242,9 @@ fn resolve(found: Vec<Found>, base: &Path) -> Result<Schema> {
                 if let Some((_, first)) = tables.get(&table.name) {
                     errors.push(Error::msg(format!(
                         "{}: entities `{}` ({}) and `{}` both map to the table `{}`; give one of them #[entmig(table = \"...\")]",
-                        shown(&f.file, base).display(),
+                        f.file.display(),
                         first.entity.ident,
-                        shown(&first.file, base).display(),
+                        first.file.display(),
                         f.entity.ident,
                         table.name
                     )));
@@ -264,7 +252,7 @@ fn resolve(found: Vec<Found>, base: &Path) -> Result<Schema> {
                     tables.insert(table.name.clone(), (table, f));
                 }
             }
-            Err(error) => errors.push(Error::syn(&shown(&f.file, base), &error)),
+            Err(error) => errors.push(Error::syn(&f.file, &error)),
         }
     }
     if !errors.is_empty() {
@@ -328,12 +316,7 @@ mod tests {
                 ("src/migrations/mod.rs", "this is not parsed"),
             ],
         );
-        let schema = collect(
-            root,
-            &[root.join("src/lib.rs")],
-            &root.join("src/migrations"),
-        )
-        .unwrap();
+        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
         assert_eq!(
             schema.tables.keys().collect::<Vec<_>>(),
             ["deep", "log", "post", "tag", "users"]
@@ -359,13 +342,10 @@ mod tests {
                 ("src/broken.rs", "fn ("),
             ],
         );
-        let error = collect(
-            root,
-            &[root.join("src/main.rs")],
-            &root.join("src/migrations"),
-        )
-        .unwrap_err()
-        .to_string();
+        let error = collect(&[root.join("src/main.rs")], &root.join("src/migrations"))
+            .unwrap_err()
+            .relative_to(root)
+            .to_string();
         assert!(
             error.contains(
                 "src/bad.rs:4:27: unknown entmig field attribute `uniqe`; did you mean `unique`?"
@@ -391,13 +371,9 @@ mod tests {
                 ),
             ],
         );
-        let error = collect(
-            root,
-            &[root.join("src/lib.rs")],
-            &root.join("src/migrations"),
-        )
-        .unwrap_err()
-        .to_string();
+        let error = collect(&[root.join("src/lib.rs")], &root.join("src/migrations"))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("entities `User`"), "{error}");
         assert!(
             error.contains("and `Person` both map to the table `users`"),
@@ -426,15 +402,14 @@ mod tests {
         let manifest = root.join("Cargo.toml");
         let metadata = crate::package::metadata(Some(&manifest)).unwrap();
         let project = crate::package::select(&metadata, None, &root).unwrap();
-        let same = |head_start: HeadStart| {
-            head_start.result_for(&project.root, &project.roots, &project.migrations)
-        };
+        let same =
+            |head_start: HeadStart| head_start.result_for(&project.roots, &project.migrations);
 
         let from_folder = HeadStart::read(None, &root.join("src")).unwrap();
         let schema = same(from_folder).expect("the guess matches cargo").unwrap();
         assert_eq!(
             schema,
-            collect(&project.root, &project.roots, &project.migrations).unwrap()
+            collect(&project.roots, &project.migrations).unwrap()
         );
         assert_eq!(schema.tables.len(), 1);
         let from_flag = HeadStart::read(Some(Path::new("Cargo.toml")), &root).unwrap();

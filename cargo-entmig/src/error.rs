@@ -54,8 +54,12 @@ impl Error {
         }
     }
 
-    /// The error with every path inside `root` written relative to it, as entity errors are.
+    /// The error with every path inside `root` written relative to it (the CLI passes the
+    /// current folder). A root of `/` changes nothing.
     pub fn relative_to(self, root: &Path) -> Error {
+        if root.parent().is_none() {
+            return self;
+        }
         let strip = |path: PathBuf| match path.strip_prefix(root) {
             Ok(relative) => relative.to_owned(),
             Err(_) => path,
@@ -126,7 +130,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_in_the_package_are_shown_from_its_folder() {
+    fn paths_are_shown_from_the_current_folder() {
         let root = Path::new("/work/app");
         let error = Error::msg(
             "/work/app/src/migrations/mod.rs: lists the migration `m1`, but /work/app/src/migrations/m1.rs is missing; (see `/work/app/README`) /work/apple/x and sqlite:///work/app/app.db stay",
@@ -142,5 +146,7 @@ mod tests {
         )
         .relative_to(root);
         assert_eq!(file.to_string(), "src/migrations/snapshot.json: denied");
+        let at_the_top = Error::file(Path::new("/tmp/x.db"), "denied").relative_to(Path::new("/"));
+        assert_eq!(at_the_top.to_string(), "/tmp/x.db: denied");
     }
 }

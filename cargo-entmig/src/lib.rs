@@ -86,7 +86,7 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
         .as_deref()
         .and_then(|p| p.canonicalize().ok())
         .and_then(|p| p.parent().map(std::path::Path::to_owned))
-        .unwrap_or_else(|| cwd.canonicalize().unwrap_or(cwd));
+        .unwrap_or_else(|| cwd.canonicalize().unwrap_or_else(|_| cwd.clone()));
     let project = package::select(&metadata, global.package.as_deref(), &here)?;
     let result = match command {
         Command::Make(args) => make::make(&project, &args, term, head_start),
@@ -97,8 +97,9 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
         Command::Amend(args) => amend(&project, &args, term),
         Command::Resolve(args) => resolve(&project, &args, term),
     };
-    // Paths in the package read as cargo shows them: `src/migrations/mod.rs`, not the whole path.
-    result.map_err(|error| error.relative_to(&project.root))
+    // Paths read from where the user stands: `src/migrations/mod.rs` in the package folder,
+    // `blog/src/migrations/mod.rs` from its workspace's.
+    result.map_err(|error| error.relative_to(&cwd))
 }
 
 /// The targets of a command, with the migrations runner built.
@@ -500,7 +501,7 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
     history.remove_newest(&before)?;
     let text = codegen::module(&name, &d.ops, after.as_deref());
     let path = history.add(&module, &text, &current)?;
-    term.status("Amended", &make::relative(&path, project));
+    term.status("Amended", &make::relative(&path));
     Ok(())
 }
 

@@ -31,9 +31,7 @@ pub fn make(
     term: &Term,
     head_start: Option<HeadStart>,
 ) -> Result<()> {
-    let current = match head_start
-        .and_then(|h| h.result_for(&project.root, &project.roots, &project.migrations))
-    {
+    let current = match head_start.and_then(|h| h.result_for(&project.roots, &project.migrations)) {
         Some(result) => non_empty(project, result?)?,
         None => collect(project)?,
     };
@@ -101,7 +99,7 @@ pub fn make(
         "Created",
         &format!(
             "{} ({} step{})",
-            relative(&path, project),
+            relative(&path),
             d.ops.len(),
             if d.ops.len() == 1 { "" } else { "s" }
         ),
@@ -113,13 +111,13 @@ pub fn make(
 pub fn collect(project: &Project) -> Result<Schema> {
     non_empty(
         project,
-        collector::collect(&project.root, &project.roots, &project.migrations)?,
+        collector::collect(&project.roots, &project.migrations)?,
     )
 }
 
 fn non_empty(project: &Project, current: Schema) -> Result<Schema> {
     if current.tables.is_empty() {
-        let roots: Vec<String> = project.roots.iter().map(|r| relative(r, project)).collect();
+        let roots: Vec<String> = project.roots.iter().map(|r| relative(r)).collect();
         return Err(Error::msg(format!(
             "found no #[derive(Entity)] struct in package `{}` (read from {}); derive Entity on a struct in a module the crate declares",
             project.name,
@@ -323,8 +321,9 @@ fn print_sql(snapshot: &Schema, d: &Diff) -> Result<()> {
 }
 
 /// A path relative to the package folder, for messages.
-pub fn relative(path: &std::path::Path, project: &Project) -> String {
-    path.strip_prefix(&project.root)
+pub fn relative(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
         .unwrap_or(path)
         .display()
         .to_string()

@@ -323,11 +323,16 @@ impl Project {
 
     /// [`Project::entmig`] with more environment variables.
     pub fn entmig_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.entmig_in(self.root(), args, env)
+    }
+
+    /// [`Project::entmig_with`], run in the folder `dir`.
+    pub fn entmig_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut command = Command::new(entmig_binary());
         command
             .args(args)
             .args(["--color", "never"])
-            .current_dir(self.root())
+            .current_dir(dir)
             .env("ENTMIG_RUNNER_TARGET_DIR", runner_target_dir())
             .env("CARGO", cargo())
             .env("RUST_BACKTRACE", "1")

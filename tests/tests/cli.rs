@@ -446,6 +446,22 @@ pub struct User {
         "unknown entmig field attribute `uniqe`",
         "did you mean `unique`?",
     ]);
+    // From another folder, the path is written from there, as cargo writes it.
+    let parent = p.root().parent().expect("a parent folder");
+    let manifest = p.path("Cargo.toml");
+    let shown = p.root().file_name().expect("a name").to_string_lossy();
+    p.entmig_in(
+        parent,
+        &[
+            "make",
+            "x",
+            "--no-input",
+            "--manifest-path",
+            &manifest.to_string_lossy(),
+        ],
+        &[],
+    )
+    .error(&[&format!("error: {shown}/src/entities.rs:{line}:{column}:")]);
 
     // A file that does not parse.
     p.write("src/entities.rs", "pub struct {");
