@@ -1,9 +1,9 @@
 //! The package to work on, found with cargo_metadata, and its `[package.metadata.entmig]`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{Metadata, Package, TargetKind};
+use cargo_metadata::{DependencyKind, Metadata, Package, TargetKind};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -63,20 +63,61 @@ pub enum RuntimeSource {
 }
 
 impl RuntimeDependency {
+    /// The package's entmig-runtime dependency, as a build of the package with its default
+    /// features gets it: the source of its normal entry (a platform-specific one if there is
+    /// no other), and the features of every normal entry plus those the package's `default`
+    /// feature turns on (`db = ["entmig-runtime/sqlite"]`).
+    fn of_package(package: &Package) -> Option<RuntimeDependency> {
+        let entries: Vec<&cargo_metadata::Dependency> = package
+            .dependencies
+            .iter()
+            .filter(|d| d.name == "entmig-runtime")
+            .collect();
+        let normal: Vec<&cargo_metadata::Dependency> = entries
+            .iter()
+            .copied()
+            .filter(|d| d.kind == DependencyKind::Normal)
+            .collect();
+        let main = normal
+            .iter()
+            .find(|d| d.target.is_none())
+            .or(normal.first())
+            .or(entries.first())?;
+        let mut dependency = RuntimeDependency::of(main);
+        for entry in &normal {
+            dependency.default_features |= entry.uses_default_features;
+            dependency.features.extend(entry.features.iter().cloned());
+        }
+        dependency
+            .features
+            .extend(features_through(package, "default", &mut BTreeSet::new()));
+        dependency.features.sort();
+        dependency.features.dedup();
+        Some(dependency)
+    }
+
     fn of(d: &cargo_metadata::Dependency) -> RuntimeDependency {
         let git = d.source.as_ref().and_then(|s| s.repr.strip_prefix("git+"));
         let source = match (&d.path, git) {
             (Some(path), _) => RuntimeSource::Path(path.as_std_path().to_owned()),
             (None, Some(git)) => {
-                let (url, query) = git.split_once('?').unwrap_or((git, ""));
-                let reference = query
-                    .split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .find(|(key, _)| ["branch", "tag", "rev"].contains(key))
-                    .map(|(key, value)| (key.to_owned(), value.to_owned()));
-                RuntimeSource::Git {
-                    url: url.to_owned(),
-                    reference,
+                // `URL?branch=NAME` (or tag, rev); the name is written raw, so it may hold `&`
+                // or `=`, and the URL a query of its own.
+                let pinned = git.rsplit_once('?').and_then(|(url, query)| {
+                    ["branch", "tag", "rev"].iter().find_map(|key| {
+                        let value = query.strip_prefix(key)?.strip_prefix('=')?;
+                        Some((url, ((*key).to_owned(), value.to_owned())))
+                    })
+                });
+                match pinned {
+                    Some((url, reference)) => RuntimeSource::Git {
+                        url: url.to_owned(),
+                        reference: Some(reference),
+                    },
+                    None => RuntimeSource::Git {
+                        url: git.to_owned(),
+                        reference: None,
+                    },
                 }
             }
             (None, None) => RuntimeSource::Version {
@@ -90,6 +131,28 @@ impl RuntimeDependency {
             features: d.features.clone(),
         }
     }
+}
+
+/// The entmig-runtime features that the package's feature `name` turns on, through the
+/// package's other features.
+fn features_through(package: &Package, name: &str, seen: &mut BTreeSet<String>) -> Vec<String> {
+    if !seen.insert(name.to_owned()) {
+        return Vec::new();
+    }
+    let mut features = Vec::new();
+    for value in package.features.get(name).into_iter().flatten() {
+        let runtime = value
+            .strip_prefix("entmig-runtime/")
+            .or_else(|| value.strip_prefix("entmig-runtime?/"));
+        match runtime {
+            Some(feature) => features.push(feature.to_owned()),
+            None if package.features.contains_key(value) => {
+                features.extend(features_through(package, value, seen));
+            }
+            None => {}
+        }
+    }
+    features
 }
 
 /// `[package.metadata.entmig]`.
@@ -228,11 +291,7 @@ fn project(metadata: &Metadata, package: &Package) -> Result<Project> {
         })
         .map(|t| t.src_path.as_std_path().to_owned())
         .collect();
-    let runtime = package
-        .dependencies
-        .iter()
-        .find(|d| d.name == "entmig-runtime")
-        .map(RuntimeDependency::of);
+    let runtime = RuntimeDependency::of_package(package);
     Ok(Project {
         name: package.name.to_string(),
         migrations: root.join(
@@ -371,6 +430,74 @@ mod tests {
                 url: "https://github.com/example/entmig".into(),
                 reference: None,
             }
+        );
+    }
+
+    /// cargo writes a git pin raw after the last `?`; the URL may hold a query of its own.
+    #[test]
+    fn a_git_pin_is_read_whole() {
+        let source = |repr: &str| {
+            dependency(&format!(
+                r#"{{"name": "entmig-runtime", "source": "{repr}", "req": "*", "kind": null, "rename": null, "optional": false, "uses_default_features": true, "features": [], "target": null, "registry": null}}"#
+            ))
+            .source
+        };
+        assert_eq!(
+            source("git+https://h/entmig?foo=bar?tag=v1&2"),
+            RuntimeSource::Git {
+                url: "https://h/entmig?foo=bar".into(),
+                reference: Some(("tag".into(), "v1&2".into())),
+            }
+        );
+        assert_eq!(
+            source("git+https://h/entmig?branch=a&b"),
+            RuntimeSource::Git {
+                url: "https://h/entmig".into(),
+                reference: Some(("branch".into(), "a&b".into())),
+            }
+        );
+        assert_eq!(
+            source("git+https://h/entmig?foo=bar"),
+            RuntimeSource::Git {
+                url: "https://h/entmig?foo=bar".into(),
+                reference: None,
+            }
+        );
+    }
+
+    /// The runner gets the features a default build of the package gives entmig-runtime: from
+    /// every normal entry, a platform's included, and through the package's own features; a
+    /// dev-dependency's default features do not count.
+    #[test]
+    fn features_come_from_every_entry_and_the_default_feature() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../entmig-runtime")
+            .canonicalize()
+            .unwrap();
+        let path = runtime.to_string_lossy().replace('\\', "/");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"feat\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n\
+                 [features]\ndefault = [\"db\"]\ndb = [\"entmig-runtime/postgres\"]\n\
+                 [dependencies]\nentmig-runtime = {{ path = \"{path}\", default-features = false }}\n\
+                 [target.'cfg(unix)'.dependencies]\nentmig-runtime = {{ path = \"{path}\", default-features = false, features = [\"sqlite\"] }}\n\
+                 [dev-dependencies]\nentmig-runtime = {{ path = \"{path}\" }}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), "").unwrap();
+        let metadata = metadata(Some(&dir.path().join("Cargo.toml"))).unwrap();
+        let project = select(&metadata, None, dir.path()).unwrap();
+        assert_eq!(
+            project.runtime,
+            Some(RuntimeDependency {
+                source: RuntimeSource::Path(runtime),
+                default_features: false,
+                features: vec!["postgres".into(), "sqlite".into()],
+            })
         );
     }
 }
