@@ -67,36 +67,35 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
 fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
     let cwd =
         std::env::current_dir().map_err(|e| Error::msg(format!("the current folder: {e}")))?;
-    // `make` reads the entities of the likely package while `cargo metadata` runs (a third of
-    // its time, on a crate of 500 entities); cargo's answer says whether the guess was right.
+    // `make` reads the entities of the likely package on a second thread while `cargo metadata`
+    // runs and the snapshot is read; cargo's answer says whether the guess was right.
     let guess = matches!(command, Command::Make(_)) && global.package.is_none();
-    let (metadata, head_start) = std::thread::scope(|scope| {
+    let result = std::thread::scope(|scope| {
         let head_start = guess.then(|| {
             scope.spawn(|| collector::HeadStart::read(global.manifest_path.as_deref(), &cwd))
         });
-        let metadata = package::metadata(global.manifest_path.as_deref());
-        let head_start = head_start.and_then(|h| h.join().ok()).flatten();
-        (metadata, head_start)
+        let metadata = package::metadata(global.manifest_path.as_deref())?;
+        // The package "here" is the one whose manifest --manifest-path names, else the one of
+        // the current folder (as cargo chooses).
+        let here = global
+            .manifest_path
+            .as_deref()
+            .and_then(|p| p.canonicalize().ok())
+            .and_then(|p| p.parent().map(std::path::Path::to_owned))
+            .unwrap_or_else(|| cwd.canonicalize().unwrap_or_else(|_| cwd.clone()));
+        let project = package::select(&metadata, global.package.as_deref(), &here)?;
+        match command {
+            Command::Make(args) => make::make(&project, &args, term, || {
+                head_start.and_then(|h| h.join().ok()).flatten()
+            }),
+            Command::Run(args) => run(&project, &args, term),
+            Command::Revert(args) => revert(&project, &args, term),
+            Command::Status(args) => status(&project, &args, term),
+            Command::Describe(args) => describe(&project, &args, term),
+            Command::Amend(args) => amend(&project, &args, term),
+            Command::Resolve(args) => resolve(&project, &args, term),
+        }
     });
-    let metadata = metadata?;
-    // The package "here" is the one whose manifest --manifest-path names, else the one of the
-    // current folder (as cargo chooses).
-    let here = global
-        .manifest_path
-        .as_deref()
-        .and_then(|p| p.canonicalize().ok())
-        .and_then(|p| p.parent().map(std::path::Path::to_owned))
-        .unwrap_or_else(|| cwd.canonicalize().unwrap_or_else(|_| cwd.clone()));
-    let project = package::select(&metadata, global.package.as_deref(), &here)?;
-    let result = match command {
-        Command::Make(args) => make::make(&project, &args, term, head_start),
-        Command::Run(args) => run(&project, &args, term),
-        Command::Revert(args) => revert(&project, &args, term),
-        Command::Status(args) => status(&project, &args, term),
-        Command::Describe(args) => describe(&project, &args, term),
-        Command::Amend(args) => amend(&project, &args, term),
-        Command::Resolve(args) => resolve(&project, &args, term),
-    };
     // Paths read from where the user stands: `src/migrations/mod.rs` in the package folder,
     // `blog/src/migrations/mod.rs` from its workspace's.
     result.map_err(|error| error.relative_to(&cwd))

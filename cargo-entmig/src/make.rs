@@ -24,18 +24,22 @@ pub struct Answers<'a> {
     pub no_input: bool,
 }
 
-/// Runs `make`; `head_start` holds the entities if they were read before the project was known.
+/// Runs `make`; `head_start` waits for the entities read before the project was known, if any.
 pub fn make(
     project: &Project,
     args: &MakeArgs,
     term: &Term,
-    head_start: Option<HeadStart>,
+    head_start: impl FnOnce() -> Option<HeadStart>,
 ) -> Result<()> {
-    let current = match head_start.and_then(|h| h.result_for(&project.roots, &project.migrations)) {
+    // The snapshot is read while the head start may still be reading entities; an entity
+    // error still comes first.
+    let history = History::load(&project.migrations);
+    let current = match head_start().and_then(|h| h.result_for(&project.roots, &project.migrations))
+    {
         Some(result) => non_empty(project, result?)?,
         None => collect(project)?,
     };
-    let mut history = History::load(&project.migrations)?;
+    let mut history = history?;
     history.check_branches()?;
 
     if args.check {
