@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use entmig_schema::parser::{EntityDef, parse_entity};
+use entmig_schema::parser::{EntityDef, LookupError, parse_entity};
 use entmig_schema::{Schema, Table};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Item, Token};
@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 struct Found {
     entity: EntityDef,
     file: PathBuf,
+    /// The module it is declared in, from the crate root: `["blog", "model"]`.
+    module: Vec<String>,
 }
 
 /// The schema of every entity of the package whose module roots are `roots`, skipping files
@@ -33,7 +35,7 @@ pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
     };
     for root in roots {
         let dir = root.parent().unwrap_or(Path::new(".")).to_owned();
-        walker.file(root, &dir);
+        walker.file(root, &dir, &[]);
     }
     if !walker.errors.is_empty() {
         return Err(Error::msg(
@@ -98,9 +100,20 @@ struct Walker {
     errors: Vec<Error>,
 }
 
+/// Where the items being read sit: their file, the folder of their child modules' files, and
+/// their module path.
+struct Place<'a> {
+    file: &'a Path,
+    dir: PathBuf,
+    module: Vec<String>,
+    /// Inside an inline `mod name { .. }`, where `#[path]` is relative to `dir` rather than to
+    /// the file's folder (the Reference's "path attributes inside inline module blocks").
+    inline: bool,
+}
+
 impl Walker {
     /// Reads a module file; `dir` is where its child modules' files are.
-    fn file(&mut self, path: &Path, dir: &Path) {
+    fn file(&mut self, path: &Path, dir: &Path, module: &[String]) {
         if path.starts_with(&self.skip) || !self.seen.insert(path.to_owned()) {
             return;
         }
@@ -112,7 +125,15 @@ impl Walker {
             }
         };
         match syn::parse_file(&text) {
-            Ok(file) => self.items(file.items, path, dir),
+            Ok(file) => {
+                let place = Place {
+                    file: path,
+                    dir: dir.to_owned(),
+                    module: module.to_owned(),
+                    inline: false,
+                };
+                self.items(file.items, &place);
+            }
             Err(error) => self.errors.push(Error::Source {
                 path: path.to_owned(),
                 line: error.span().start().line,
@@ -122,55 +143,69 @@ impl Walker {
         }
     }
 
-    fn items(&mut self, items: Vec<Item>, file: &Path, dir: &Path) {
+    fn items(&mut self, items: Vec<Item>, place: &Place<'_>) {
         for item in items {
             match item {
-                Item::Struct(item) if derives_entity(&item.attrs) => {
+                Item::Struct(item) if derives_entity(&item.attrs) && !is_cfg_test(&item.attrs) => {
                     match parse_entity(&syn::DeriveInput::from(item)) {
                         Ok(entity) => self.found.push(Found {
                             entity,
-                            file: file.to_owned(),
+                            file: place.file.to_owned(),
+                            module: place.module.clone(),
                         }),
                         Err(errors) => self
                             .errors
-                            .extend(errors.into_iter().map(|e| Error::syn(file, &e))),
+                            .extend(errors.into_iter().map(|e| Error::syn(place.file, &e))),
                     }
                 }
-                Item::Mod(module) if !is_cfg_test(&module.attrs) => {
-                    let name = module.ident.to_string();
-                    let name = name.trim_start_matches("r#");
-                    let path_attr = path_attribute(&module.attrs);
-                    match module.content {
-                        Some((_, items)) => {
-                            let child_dir = match &path_attr {
-                                Some(path) => file.parent().unwrap_or(dir).join(path),
-                                None => dir.join(name),
-                            };
-                            self.items(items, file, &child_dir);
-                        }
-                        None => {
-                            let candidates = match &path_attr {
-                                Some(path) => vec![file.parent().unwrap_or(dir).join(path)],
-                                None => vec![
-                                    dir.join(format!("{name}.rs")),
-                                    dir.join(name).join("mod.rs"),
-                                ],
-                            };
-                            // A missing module file is rustc's to report; nothing to read.
-                            if let Some(child) = candidates.iter().find(|c| c.is_file()) {
-                                let child_dir = if child.file_name().is_some_and(|f| f == "mod.rs")
-                                    || path_attr.is_some()
-                                {
-                                    child.parent().unwrap_or(dir).to_owned()
-                                } else {
-                                    dir.join(name)
-                                };
-                                self.file(child, &child_dir);
-                            }
-                        }
-                    }
-                }
+                Item::Mod(module) if !is_cfg_test(&module.attrs) => self.module(module, place),
                 _ => {}
+            }
+        }
+    }
+
+    /// A `mod name;` or `mod name { .. }`, read where rustc would read it.
+    fn module(&mut self, module: syn::ItemMod, place: &Place<'_>) {
+        let name = module.ident.to_string();
+        let name = name.trim_start_matches("r#").to_owned();
+        let mut path = place.module.clone();
+        path.push(name.clone());
+        // `#[path]` is relative to the file's folder, or inside an inline module to its folder.
+        let attr_base = if place.inline {
+            place.dir.clone()
+        } else {
+            place.file.parent().unwrap_or(&place.dir).to_owned()
+        };
+        let path_attr = path_attribute(&module.attrs).map(|p| attr_base.join(p));
+        match module.content {
+            Some((_, items)) => {
+                let inner = Place {
+                    file: place.file,
+                    dir: path_attr.unwrap_or_else(|| place.dir.join(&name)),
+                    module: path,
+                    inline: true,
+                };
+                self.items(items, &inner);
+            }
+            None => {
+                let candidates = match &path_attr {
+                    Some(file) => vec![file.clone()],
+                    None => vec![
+                        place.dir.join(format!("{name}.rs")),
+                        place.dir.join(&name).join("mod.rs"),
+                    ],
+                };
+                // A missing module file is rustc's to report; nothing to read.
+                if let Some(child) = candidates.iter().find(|c| c.is_file()) {
+                    let child_dir = if child.file_name().is_some_and(|f| f == "mod.rs")
+                        || path_attr.is_some()
+                    {
+                        child.parent().unwrap_or(&place.dir).to_owned()
+                    } else {
+                        place.dir.join(&name)
+                    };
+                    self.file(child, &child_dir, &path);
+                }
             }
         }
     }
@@ -192,11 +227,23 @@ fn derives_entity(attrs: &[Attribute]) -> bool {
         })
 }
 
+/// `#[cfg(test)]`, or a `cfg` that holds only when testing (`all(test, ..)`): compiled out of
+/// the crate that runs the migrations.
 fn is_cfg_test(attrs: &[Attribute]) -> bool {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("cfg"))
-        .any(|attr| attr.parse_args::<syn::Ident>().is_ok_and(|i| i == "test"))
+        .any(|attr| attr.parse_args::<syn::Meta>().is_ok_and(|m| needs_test(&m)))
+}
+
+fn needs_test(predicate: &syn::Meta) -> bool {
+    match predicate {
+        syn::Meta::Path(path) => path.is_ident("test"),
+        syn::Meta::List(list) if list.path.is_ident("all") => list
+            .parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+            .is_ok_and(|all| all.iter().any(needs_test)),
+        _ => false,
+    }
 }
 
 fn path_attribute(attrs: &[Attribute]) -> Option<PathBuf> {
@@ -215,27 +262,19 @@ fn path_attribute(attrs: &[Attribute]) -> Option<PathBuf> {
         })
 }
 
-/// Resolves `references = "Entity"` by struct name and builds the schema. Two entities with one
-/// table name are an error naming both.
+/// Resolves `references = "Entity"` and builds the schema. Two entities with one table name are
+/// an error naming both.
 fn resolve(found: Vec<Found>) -> Result<Schema> {
-    let keys: BTreeMap<String, (String, Vec<String>)> = found
-        .iter()
-        .map(|f| {
-            (
-                f.entity.ident.to_string(),
-                (
-                    f.entity.table.name.clone(),
-                    f.entity.table.primary_key.clone(),
-                ),
-            )
-        })
-        .collect();
     let mut tables: BTreeMap<String, (Table, &Found)> = BTreeMap::new();
     let mut errors = Vec::new();
     for f in &found {
         let lookup = |path: &syn::Path| {
-            let name = path.segments.last()?.ident.to_string();
-            keys.get(&name).cloned()
+            find_entity(&found, f, path).map(|e| {
+                (
+                    e.entity.table.name.clone(),
+                    e.entity.table.primary_key.clone(),
+                )
+            })
         };
         match f.entity.resolve(lookup) {
             Ok(table) => {
@@ -265,6 +304,70 @@ fn resolve(found: Vec<Found>) -> Result<Schema> {
         ));
     }
     Ok(Schema::from_tables(tables.into_values().map(|(t, _)| t)))
+}
+
+/// The entity that `path`, written in `from`'s module, names: the one entity of that name, or
+/// among several the one in the module the path leads to (as rustc reads it, relative to
+/// `from`'s module, or from the crate root).
+fn find_entity<'a>(
+    found: &'a [Found],
+    from: &Found,
+    path: &syn::Path,
+) -> std::result::Result<&'a Found, LookupError> {
+    let segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string().trim_start_matches("r#").to_owned())
+        .collect();
+    let Some((name, prefix)) = segments.split_last() else {
+        return Err(LookupError::Unknown);
+    };
+    let named: Vec<&Found> = found.iter().filter(|f| f.entity.ident == name).collect();
+    match named.as_slice() {
+        [] => return Err(LookupError::Unknown),
+        [one] => return Ok(one),
+        _ => {}
+    }
+    let mut modules = Vec::new();
+    match prefix.first().map(String::as_str) {
+        Some("crate") => modules.push(prefix[1..].to_vec()),
+        // `::name::Entity` is another crate's, which entmig does not read.
+        _ if path.leading_colon.is_some() => {}
+        _ => {
+            let mut relative = from.module.clone();
+            let mut rest = prefix;
+            while let Some((first, tail)) = rest.split_first() {
+                match first.as_str() {
+                    "self" => {}
+                    "super" => {
+                        relative.pop();
+                    }
+                    _ => break,
+                }
+                rest = tail;
+            }
+            relative.extend(rest.iter().cloned());
+            modules.push(relative);
+            modules.push(prefix.to_vec());
+        }
+    }
+    for module in &modules {
+        if let Some(entity) = named.iter().find(|f| f.module == *module) {
+            return Ok(entity);
+        }
+    }
+    Err(LookupError::Ambiguous(
+        named
+            .iter()
+            .map(|f| {
+                std::iter::once("crate")
+                    .chain(f.module.iter().map(String::as_str))
+                    .chain(std::iter::once(name.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("::")
+            })
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -324,6 +427,110 @@ mod tests {
         assert_eq!(
             schema.tables["post"].foreign_keys[0].referenced_table,
             "users"
+        );
+    }
+
+    /// `#[path]` inside an inline module is relative to the inline module's folder, and
+    /// entities compiled only for tests are not part of the schema.
+    #[test]
+    fn path_attributes_in_inline_modules_and_test_only_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let entity = |name: &str| {
+            format!("#[derive(Entity)] pub struct {name} {{ #[entmig(primary_key)] pub id: i64 }}")
+        };
+        write(
+            root,
+            &[
+                (
+                    "src/lib.rs",
+                    &format!(
+                        "mod inline {{ #[path = \"other.rs\"] mod inner; }} mod a; \
+                         #[cfg(all(test, feature = \"x\"))] mod only_tests; \
+                         #[cfg(test)] {}\n{}",
+                        entity("TestOnly"),
+                        entity("Kept")
+                    ),
+                ),
+                ("src/inline/other.rs", &entity("Right")),
+                ("src/other.rs", &entity("Wrong")),
+                ("src/a.rs", "mod b { #[path = \"c.rs\"] mod c; }"),
+                ("src/a/b/c.rs", &entity("Nested")),
+                ("src/only_tests.rs", &entity("Hidden")),
+            ],
+        );
+        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
+        assert_eq!(
+            schema.tables.keys().collect::<Vec<_>>(),
+            ["kept", "nested", "right"]
+        );
+    }
+
+    /// A name that several entities share resolves as rustc resolves it: in the referencing
+    /// entity's module first, or along the path written; otherwise it is an error.
+    #[test]
+    fn references_to_a_shared_name_follow_the_module_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let user = |table: &str| {
+            format!(
+                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct User {{ #[entmig(primary_key)] pub id: i64 }}"
+            )
+        };
+        let post = |table: &str, target: &str| {
+            format!(
+                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct Post {{ #[entmig(primary_key)] pub id: i64, #[entmig(references = \"{target}\")] pub author: i64 }}"
+            )
+        };
+        write(
+            root,
+            &[
+                ("src/lib.rs", "mod b; mod z;"),
+                (
+                    "src/b.rs",
+                    &format!(
+                        "{}\n{}\nmod inner {{ {} }}",
+                        user("b_users"),
+                        post("b_posts", "User"),
+                        post("inner_posts", "super::super::z::User")
+                    ),
+                ),
+                (
+                    "src/z.rs",
+                    &format!("{}\n{}", user("z_users"), post("z_posts", "crate::b::User")),
+                ),
+            ],
+        );
+        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
+        let target = |table: &str| {
+            schema.tables[table].foreign_keys[0]
+                .referenced_table
+                .clone()
+        };
+        assert_eq!(target("b_posts"), "b_users");
+        assert_eq!(target("z_posts"), "b_users");
+        assert_eq!(target("inner_posts"), "z_users");
+
+        write(
+            root,
+            &[(
+                "src/lib.rs",
+                &format!("mod b; mod z;\n{}", post("root_posts", "User")),
+            )],
+        );
+        let error = collect(&[root.join("src/lib.rs")], &root.join("src/migrations"))
+            .unwrap_err()
+            .relative_to(root)
+            .to_string();
+        assert!(
+            error.starts_with("src/lib.rs:2:"),
+            "the error is at the attribute: {error}"
+        );
+        assert!(
+            error.contains(
+                "`references = \"User\"` could name any of the entities crate::b::User, crate::z::User; write the path of the one you mean"
+            ),
+            "{error}"
         );
     }
 

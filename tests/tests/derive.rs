@@ -91,11 +91,12 @@ fn parsed(name: &str) -> Table {
         })
         .collect();
     let lookup = |path: &syn::Path| {
-        let last = path.segments.last()?.ident.to_string();
+        let last = path.segments.last().map(|s| s.ident.to_string());
         entities
             .iter()
-            .find(|e| e.ident == last)
+            .find(|e| Some(e.ident.to_string()) == last)
             .map(|e| (e.table.name.clone(), e.table.primary_key.clone()))
+            .ok_or(entmig_schema::parser::LookupError::Unknown)
     };
     let entity = entities
         .iter()

@@ -62,13 +62,23 @@ pub enum ReferenceTarget {
     Entity(syn::Path),
 }
 
+/// Why a `references = "Entity"` path resolved to no entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// No entity has that name.
+    Unknown,
+    /// Several entities have that name and the path does not say which; each as its module
+    /// path, `blog::User`.
+    Ambiguous(Vec<String>),
+}
+
 impl EntityDef {
     /// The table with its foreign keys, entity targets resolved through `lookup`, which gives
-    /// the table name and primary key of an entity path (or `None` if it knows no such entity).
-    /// `Self` resolves to this entity without asking.
+    /// the table name and primary key of an entity path, or why it cannot. `Self` resolves to
+    /// this entity without asking.
     pub fn resolve(
         &self,
-        mut lookup: impl FnMut(&syn::Path) -> Option<(String, Vec<String>)>,
+        mut lookup: impl FnMut(&syn::Path) -> Result<(String, Vec<String>), LookupError>,
     ) -> syn::Result<Table> {
         let mut table = self.table.clone();
         for fk in &self.foreign_keys {
@@ -77,15 +87,21 @@ impl EntityDef {
                 ReferenceTarget::Entity(path) if path.is_ident("Self") => {
                     (self.table.name.clone(), self.table.primary_key.clone())
                 }
-                ReferenceTarget::Entity(path) => lookup(path).ok_or_else(|| {
-                    syn::Error::new(
-                        fk.span,
-                        format!(
+                ReferenceTarget::Entity(path) => lookup(path).map_err(|error| {
+                    let message = match error {
+                        LookupError::Unknown => format!(
                             "`references = \"{}\"` names no entity that entmig found; name a \
                              `#[derive(Entity)]` struct, or a table as `\"table(column)\"`",
                             path_text(path)
                         ),
-                    )
+                        LookupError::Ambiguous(candidates) => format!(
+                            "`references = \"{}\"` could name any of the entities {}; write the \
+                             path of the one you mean, or a table as `\"table(column)\"`",
+                            path_text(path),
+                            candidates.join(", ")
+                        ),
+                    };
+                    syn::Error::new(fk.span, message)
                 })?,
             };
             if referenced_columns.len() != fk.columns.len() {

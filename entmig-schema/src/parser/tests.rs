@@ -11,7 +11,7 @@ fn parse(source: &str) -> syn::Result<EntityDef> {
 fn table(source: &str) -> Table {
     match parse(source) {
         Ok(entity) => entity
-            .resolve(|path| Some((snake_case(&path_text(path)), vec!["id".into()])))
+            .resolve(|path| Ok((snake_case(&path_text(path)), vec!["id".into()])))
             .expect("references resolve"),
         Err(error) => panic!("unexpected error: {}", messages(&error).join("\n")),
     }
@@ -212,19 +212,30 @@ fn self_references_and_unknown_entities() {
             #[entmig(references = "crate::Other")] other: i64 }"#,
     )
     .unwrap();
-    let error = entity.resolve(|_| None).expect_err("Other is unknown");
+    let error = entity
+        .resolve(|_| Err(LookupError::Unknown))
+        .expect_err("Other is unknown");
     assert!(
         error
             .to_string()
             .contains("`references = \"crate::Other\"` names no entity"),
         "{error}"
     );
+    let candidates = vec!["a::Other".to_owned(), "b::Other".to_owned()];
+    let error = entity
+        .resolve(|_| Err(LookupError::Ambiguous(candidates.clone())))
+        .expect_err("Other is ambiguous");
+    assert_eq!(
+        error.to_string(),
+        "`references = \"crate::Other\"` could name any of the entities a::Other, b::Other; \
+         write the path of the one you mean, or a table as `\"table(column)\"`"
+    );
     let t = entity
-        .resolve(|_| Some(("others".into(), vec!["id".into()])))
+        .resolve(|_| Ok(("others".into(), vec!["id".into()])))
         .unwrap();
     assert_eq!(t.foreign_keys[1].referenced_table, "node");
     assert_eq!(t.foreign_keys[0].referenced_table, "others");
-    let composite = entity.resolve(|_| Some(("others".into(), vec!["a".into(), "b".into()])));
+    let composite = entity.resolve(|_| Ok(("others".into(), vec!["a".into(), "b".into()])));
     assert!(
         composite
             .err()
