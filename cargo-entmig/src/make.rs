@@ -3,7 +3,8 @@
 //! get in a new NOT NULL column — is asked (or given with `--rename` / `--fill`).
 
 use entmig_schema::{
-    Backend, DefaultValue, Diff, Fill, PossibleRename, Schema, diff, diff_accepting, render,
+    Backend, Column, DefaultValue, Diff, Fill, Op, PossibleRename, Schema, Table, apply_all, diff,
+    diff_accepting, render,
 };
 
 use crate::cli::MakeArgs;
@@ -188,43 +189,133 @@ pub fn decide(
         diff_accepting(snapshot, current, &accepted)
     };
 
-    let flags: Vec<(String, String, Fill)> = answers
+    let flags: Vec<(String, String, String)> = answers
         .fills
         .iter()
         .map(|f| parse_fill(f))
         .collect::<Result<_>>()?;
-    for (table, column) in d.needs_fill() {
-        let given = flags
+    let needed = d.needs_fill();
+    if answers.no_input {
+        let missing: Vec<String> = needed
             .iter()
-            .find(|(t, c, _)| *t == table && *c == column)
-            .map(|(_, _, f)| f.clone());
+            .filter(|(t, c)| !flags.iter().any(|(ft, fc, _)| ft == t && fc == c))
+            .map(|(t, c)| format!("{t}.{c}"))
+            .collect();
+        if !missing.is_empty() {
+            let example = &missing[0];
+            return Err(Error::msg(format!(
+                "the new column{} {} {} NOT NULL without a default, so rows already there need a value: \
+                 pass --fill {example}=VALUE (one a column), or give the field a default or make it an Option",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                if missing.len() == 1 { "is" } else { "are" },
+            )));
+        }
+    }
+    for (table, column) in needed {
+        let (position, added) = added_column(&d, &table, &column)
+            .ok_or_else(|| Error::msg(format!("no added column {table}.{column}")))?;
+        // The table as the added column finds it: a copied column must be there.
+        let before = apply_all(snapshot, &d.ops[..position])
+            .ok()
+            .and_then(|s| s.tables.get(&table).cloned());
+        let read = |text: &str| fill_for(text, &table, added, before.as_ref());
+        let given = flags.iter().find(|(t, c, _)| *t == table && *c == column);
         let fill = match given {
-            Some(fill) => fill,
-            None if answers.no_input => {
-                return Err(Error::msg(format!(
-                    "the new column {table}.{column} is NOT NULL and has no default, so rows already in {table} need a value: \
-                     pass --fill {table}.{column}=VALUE, or give the field a default or make it an Option"
-                )));
-            }
-            None => {
+            Some((_, _, text)) => read(text)
+                .map_err(|why| Error::msg(format!("--fill {table}.{column}={text}: {why}")))?,
+            // Reported above, all together.
+            None if answers.no_input => continue,
+            None => loop {
                 let answer = term::ask(&format!(
-                    "{table}.{column} is NOT NULL and has no default. Value for the rows already in {table} (a literal, or @column to copy one): "
+                    "{table}.{column} ({}) is NOT NULL and has no default. Value for the rows already in {table} (a literal, or @column to copy one): ",
+                    added.ty
                 ))
-                .filter(|a| !a.is_empty())
+                .filter(|a| !a.trim().is_empty())
                 .ok_or_else(|| Error::msg(format!("no value given for {table}.{column}; nothing written")))?;
-                parse_fill_value(&answer)
-            }
+                match read(&answer) {
+                    Ok(fill) => break fill,
+                    Err(why) => term.warn(&why),
+                }
+            },
         };
         d.set_fill(&table, &column, fill);
     }
     for (table, column, _) in &flags {
-        if !d.ops.iter().any(|op| matches!(op, entmig_schema::Op::AddColumn { table: t, column: c, .. } if t == table && c.name == *column)) {
-            return Err(Error::msg(format!(
-                "--fill {table}.{column}: this change adds no column {column} to {table}"
-            )));
+        match added_column(&d, table, column) {
+            None => {
+                return Err(Error::msg(format!(
+                    "--fill {table}.{column}: this change adds no column {column} to {table}; remove the flag"
+                )));
+            }
+            Some((_, added))
+                if added.nullable || added.default.is_some() || added.auto_increment =>
+            {
+                return Err(Error::msg(format!(
+                    "--fill {table}.{column}: the new column {table}.{column} {}, so the rows already in {table} need no fill; remove the flag",
+                    if added.auto_increment {
+                        "is filled by the database".to_owned()
+                    } else if let Some(default) = &added.default {
+                        format!("takes its default ({default})")
+                    } else {
+                        "is nullable and takes NULL".to_owned()
+                    }
+                )));
+            }
+            Some(_) => {}
         }
     }
     Ok(d)
+}
+
+/// The `AddColumn` of `table.column` in the diff: its position and column.
+fn added_column<'d>(d: &'d Diff, table: &str, column: &str) -> Option<(usize, &'d Column)> {
+    d.ops
+        .iter()
+        .enumerate()
+        .find_map(|(position, op)| match op {
+            Op::AddColumn {
+                table: t,
+                column: c,
+                ..
+            } if t == table && c.name == column => Some((position, c)),
+            _ => None,
+        })
+}
+
+/// A fill typed by a person, for the new column `added` of `table` (as it stands before the
+/// column is added, when known): `@column` copies a column of the table, anything else is a
+/// literal of the column's type ([`DefaultValue::parse_for`]). The error says why and what to
+/// give instead.
+fn fill_for(
+    text: &str,
+    table: &str,
+    added: &Column,
+    before: Option<&Table>,
+) -> std::result::Result<Fill, String> {
+    let text = text.trim();
+    if let Some(source) = text.strip_prefix('@') {
+        return match before {
+            Some(t) if t.column(source).is_some() => Ok(Fill::CopyFrom(source.to_owned())),
+            Some(t) => Err(format!(
+                "{table} has no column `{source}` to copy; its columns are: {}",
+                t.columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => Ok(Fill::CopyFrom(source.to_owned())),
+        };
+    }
+    DefaultValue::parse_for(text, &added.ty)
+        .map(Fill::Value)
+        .map_err(|misfit| {
+            format!(
+                "`{text}` {misfit}; give a value of the column's type ({}), or @column to copy one",
+                added.ty
+            )
+        })
 }
 
 fn rename_flag(rename: &PossibleRename) -> String {
@@ -260,8 +351,8 @@ fn parse_rename(flag: &str) -> Result<PossibleRename> {
     })
 }
 
-/// `table.column=VALUE`.
-fn parse_fill(flag: &str) -> Result<(String, String, Fill)> {
+/// `table.column=VALUE`, the value as typed: it is read once the column's type is known.
+fn parse_fill(flag: &str) -> Result<(String, String, String)> {
     let bad = || {
         Error::msg(format!(
             "--fill {flag} is not `table.column=VALUE` (VALUE: a literal, or @column to copy one)"
@@ -272,34 +363,7 @@ fn parse_fill(flag: &str) -> Result<(String, String, Fill)> {
     if table.is_empty() || column.is_empty() {
         return Err(bad());
     }
-    Ok((table.into(), column.into(), parse_fill_value(value)))
-}
-
-/// `true`, `42`, `1.5`, `'text'` or `text` as a literal; `@column` copies a column.
-pub fn parse_fill_value(value: &str) -> Fill {
-    let value = value.trim();
-    if let Some(column) = value.strip_prefix('@') {
-        return Fill::CopyFrom(column.to_owned());
-    }
-    let literal = match value {
-        "true" => DefaultValue::Bool(true),
-        "false" => DefaultValue::Bool(false),
-        _ => {
-            if let Ok(i) = value.parse::<i64>() {
-                DefaultValue::Integer(i)
-            } else if let (Ok(f), true) = (value.parse::<f64>(), value.contains(['.', 'e', 'E'])) {
-                DefaultValue::Float(f)
-            } else {
-                let unquoted = value
-                    .strip_prefix('\'')
-                    .and_then(|v| v.strip_suffix('\''))
-                    .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
-                    .unwrap_or(value);
-                DefaultValue::String(unquoted.to_owned())
-            }
-        }
-    };
-    Fill::Value(literal)
+    Ok((table.into(), column.into(), value.into()))
 }
 
 /// One line a step; destructive steps marked.
@@ -336,37 +400,53 @@ pub fn relative(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entmig_schema::ColumnType;
 
     #[test]
-    fn fill_values() {
+    fn fill_values_are_read_by_the_column_type() {
+        let table = Table::new("users")
+            .with_column(Column::new("id", ColumnType::BigInt))
+            .with_column(Column::new("email", ColumnType::Text));
+        let fill = |text: &str, ty: ColumnType| {
+            fill_for(text, "users", &Column::new("added", ty), Some(&table))
+        };
         assert_eq!(
-            parse_fill_value("42"),
-            Fill::Value(DefaultValue::Integer(42))
+            fill("42", ColumnType::BigInt),
+            Ok(Fill::Value(DefaultValue::Integer(42)))
         );
         assert_eq!(
-            parse_fill_value("-1.5"),
-            Fill::Value(DefaultValue::Float(-1.5))
+            fill("42", ColumnType::Text),
+            Ok(Fill::Value(DefaultValue::String("42".into())))
         );
         assert_eq!(
-            parse_fill_value("true"),
-            Fill::Value(DefaultValue::Bool(true))
+            fill("-1.5", ColumnType::Double),
+            Ok(Fill::Value(DefaultValue::Float(-1.5)))
         );
         assert_eq!(
-            parse_fill_value("'a b'"),
-            Fill::Value(DefaultValue::String("a b".into()))
+            fill("true", ColumnType::Boolean),
+            Ok(Fill::Value(DefaultValue::Bool(true)))
         );
         assert_eq!(
-            parse_fill_value("unknown"),
-            Fill::Value(DefaultValue::String("unknown".into()))
+            fill("'a b'", ColumnType::Text),
+            Ok(Fill::Value(DefaultValue::String("a b".into())))
         );
-        assert_eq!(parse_fill_value("@email"), Fill::CopyFrom("email".into()));
+        assert_eq!(
+            fill("@email", ColumnType::Text),
+            Ok(Fill::CopyFrom("email".into()))
+        );
+        assert_eq!(
+            fill("abc", ColumnType::BigInt).unwrap_err(),
+            "`abc` is not a bigint value; give a value of the column's type (bigint), or @column to copy one"
+        );
+        assert!(fill("1", ColumnType::Boolean).is_err());
+        assert!(fill("1e999", ColumnType::Double).is_err());
+        assert_eq!(
+            fill("@nope", ColumnType::Text).unwrap_err(),
+            "users has no column `nope` to copy; its columns are: id, email"
+        );
         assert_eq!(
             parse_fill("users.country=NL").unwrap(),
-            (
-                "users".into(),
-                "country".into(),
-                Fill::Value(DefaultValue::String("NL".into()))
-            )
+            ("users".into(), "country".into(), "NL".into())
         );
         assert!(parse_fill("country=NL").is_err());
     }

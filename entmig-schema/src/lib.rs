@@ -13,6 +13,7 @@
 pub mod clock;
 mod diff;
 mod entity;
+mod literal;
 mod model;
 pub mod naming;
 mod op;
@@ -24,6 +25,7 @@ pub mod snapshot;
 
 pub use diff::{Diff, PossibleRename, diff, diff_accepting};
 pub use entity::{Entity, EntitySet, Registration};
+pub use literal::Misfit;
 pub use model::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
 };

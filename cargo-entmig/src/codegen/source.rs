@@ -145,9 +145,23 @@ pub fn default_value(d: &DefaultValue) -> String {
         DefaultValue::Integer(i) => {
             format!("DefaultValue::Integer({})", Literal::i64_unsuffixed(*i))
         }
-        DefaultValue::Float(f) => format!("DefaultValue::Float({})", Literal::f64_unsuffixed(*f)),
+        DefaultValue::Float(f) => format!("DefaultValue::Float({})", float(*f)),
         DefaultValue::Bool(b) => format!("DefaultValue::Bool({b})"),
         DefaultValue::Sql(sql) => format!("DefaultValue::Sql({}.into())", string(sql)),
+    }
+}
+
+/// A float literal; the parser and `--fill` admit only finite ones, but a module is written
+/// for any value rather than panic.
+fn float(f: f64) -> String {
+    if f.is_finite() {
+        Literal::f64_unsuffixed(f).to_string()
+    } else if f.is_nan() {
+        "f64::NAN".to_owned()
+    } else if f > 0.0 {
+        "f64::INFINITY".to_owned()
+    } else {
+        "f64::NEG_INFINITY".to_owned()
     }
 }
 

@@ -9,6 +9,7 @@ use super::ctxt::Ctxt;
 use super::keys::{self, *};
 use super::types::{self, MappedType};
 use super::{EntityDef, ForeignKeyDef, ReferenceTarget};
+use crate::literal::Misfit;
 use crate::model::{Column, ColumnType, DefaultValue, Index, ReferentialAction, Table};
 use crate::naming;
 
@@ -326,67 +327,34 @@ fn column_type(cx: &mut Ctxt, field: &FieldInfo) -> Option<ColumnType> {
     Some(ty)
 }
 
-/// The default of `default = <literal>`, checked against the column type. An integer on a
-/// float column becomes a float, so it reads back from a database unchanged.
+/// The default of `default = <literal>`, checked against the column type
+/// ([`DefaultValue::fit`]).
 fn default_for(
     cx: &mut Ctxt,
     default: &Spanned<DefaultValue>,
     ty: &ColumnType,
 ) -> Option<DefaultValue> {
-    use ColumnType as T;
-    use DefaultValue as D;
-    let value = match (&default.value, ty) {
-        (_, T::Custom(_)) => default.value.clone(),
-        (D::Integer(i), T::Real | T::Double) => D::Float(*i as f64),
-        (D::Integer(i), T::SmallInt) if i16::try_from(*i).is_err() => {
-            cx.error(
-                default.span,
-                format!("`default = {i}` does not fit in a smallint column (-32768 to 32767); choose a default in range or a wider type such as `i32`"),
-            );
-            return None;
-        }
-        (D::Integer(i), T::Integer) if i32::try_from(*i).is_err() => {
-            cx.error(
-                default.span,
-                format!(
-                    "`default = {i}` does not fit in an integer column (-2147483648 to 2147483647); choose a default in range or `i64`"
-                ),
-            );
-            return None;
-        }
-        (D::Integer(_), T::SmallInt | T::Integer | T::BigInt | T::Decimal { .. }) => {
-            default.value.clone()
-        }
-        (D::Float(_), T::Real | T::Double | T::Decimal { .. }) => default.value.clone(),
-        (D::Bool(_), T::Boolean) => default.value.clone(),
-        (
-            D::String(_),
-            T::Text
-            | T::Varchar(_)
-            | T::Date
-            | T::Time
-            | T::Timestamp
-            | T::TimestampTz
-            | T::Uuid
-            | T::Json
-            | T::Decimal { .. },
-        ) => default.value.clone(),
-        (value, ty) => {
-            let kind = match value {
-                D::String(_) => "a string",
-                D::Integer(_) => "an integer",
-                D::Float(_) => "a float",
-                D::Bool(_) => "a bool",
-                D::Sql(_) => "SQL",
-            };
-            cx.error(
-                default.span,
-                format!("`default` is {kind}, which does not fit the column's type ({ty}); give a literal of the column's type, or use `default_sql = \"...\"`"),
-            );
-            return None;
-        }
+    let misfit = match default.value.fit(ty) {
+        Ok(value) => return Some(value),
+        Err(misfit) => misfit,
     };
-    Some(value)
+    let message = match &misfit {
+        Misfit::OutOfRange { value, ty } => {
+            let wider = match ty {
+                ColumnType::SmallInt => "a wider type such as `i32`",
+                _ => "`i64`",
+            };
+            format!("`default = {value}` {misfit}; choose a default in range or {wider}")
+        }
+        Misfit::WrongKind { .. } => format!(
+            "`default` {misfit}; give a literal of the column's type, or use `default_sql = \"...\"`"
+        ),
+        _ => format!(
+            "`default` {misfit}; give a value the column holds, or use `default_sql = \"...\"`"
+        ),
+    };
+    cx.error(default.span, message);
+    None
 }
 
 fn check_unique_names(cx: &mut Ctxt, fields: &[FieldInfo], columns: &[(usize, Column)]) {

@@ -1,0 +1,290 @@
+//! Which literals a column type takes: the one check behind `#[entmig(default = ..)]` and the
+//! CLI's `--fill` values, so that a value entmig accepts is one both backends store.
+
+use std::fmt;
+
+use crate::model::{ColumnType, DefaultValue};
+
+/// Why a literal cannot be a value of a column type. Its `Display` is what the message says of
+/// the value, after naming it: "`abc` is not a bigint value".
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Misfit {
+    /// An integer outside the range of a smallint or integer column.
+    OutOfRange {
+        /// The integer.
+        value: i64,
+        /// The column type.
+        ty: ColumnType,
+    },
+    /// A literal of another kind than the type takes: a string for a boolean column.
+    WrongKind {
+        /// "a string", "an integer", "a float", "a bool" or "SQL".
+        kind: &'static str,
+        /// The column type.
+        ty: ColumnType,
+    },
+    /// A float that is infinite or not a number, which no SQL literal spells.
+    NotFinite,
+    /// Text that does not read as a value of the type: `abc` for a bigint.
+    Unreadable {
+        /// The text.
+        text: String,
+        /// The column type.
+        ty: ColumnType,
+    },
+    /// A string longer than a varchar column holds.
+    TooLong {
+        /// Its length in characters.
+        length: usize,
+        /// The column's limit.
+        max: u32,
+    },
+    /// A string for a JSON column that is not a JSON document.
+    NotJson(String),
+}
+
+impl fmt::Display for Misfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Misfit::OutOfRange { ty, .. } => {
+                let range = match ty {
+                    ColumnType::SmallInt => "-32768 to 32767",
+                    _ => "-2147483648 to 2147483647",
+                };
+                let article = if matches!(ty, ColumnType::Integer) {
+                    "an"
+                } else {
+                    "a"
+                };
+                write!(f, "does not fit in {article} {ty} column ({range})")
+            }
+            Misfit::WrongKind { kind, ty } => {
+                write!(f, "is {kind}, which does not fit the column's type ({ty})")
+            }
+            Misfit::NotFinite => f.write_str("is not a finite number"),
+            Misfit::Unreadable { ty, .. } => write!(f, "is not a {ty} value"),
+            Misfit::TooLong { length, max } => write!(
+                f,
+                "is {length} characters long, longer than the column's {max}"
+            ),
+            Misfit::NotJson(error) => write!(f, "is not a JSON document ({error})"),
+        }
+    }
+}
+
+impl std::error::Error for Misfit {}
+
+impl DefaultValue {
+    /// This literal as a value of a column of type `ty`, or why it cannot be one. An integer
+    /// for a float column becomes a float, so that it reads back from a database unchanged; a
+    /// custom type takes any literal, and SQL is never checked.
+    ///
+    /// ```
+    /// use entmig_schema::{ColumnType, DefaultValue};
+    /// assert_eq!(DefaultValue::Integer(1).fit(&ColumnType::Double), Ok(DefaultValue::Float(1.0)));
+    /// assert!(DefaultValue::Integer(70_000).fit(&ColumnType::SmallInt).is_err());
+    /// ```
+    pub fn fit(&self, ty: &ColumnType) -> Result<DefaultValue, Misfit> {
+        use ColumnType as T;
+        use DefaultValue as D;
+        match (self, ty) {
+            (D::Float(x), _) if !x.is_finite() => Err(Misfit::NotFinite),
+            (D::Sql(_), _) | (_, T::Custom(_)) => Ok(self.clone()),
+            (D::Integer(i), T::Real | T::Double) => Ok(D::Float(*i as f64)),
+            (D::Integer(i), T::SmallInt) if i16::try_from(*i).is_err() => Err(Misfit::OutOfRange {
+                value: *i,
+                ty: ty.clone(),
+            }),
+            (D::Integer(i), T::Integer) if i32::try_from(*i).is_err() => Err(Misfit::OutOfRange {
+                value: *i,
+                ty: ty.clone(),
+            }),
+            (D::Integer(_), T::SmallInt | T::Integer | T::BigInt | T::Decimal { .. })
+            | (D::Float(_), T::Real | T::Double | T::Decimal { .. })
+            | (D::Bool(_), T::Boolean) => Ok(self.clone()),
+            (D::String(s), T::Varchar(max)) => {
+                let length = s.chars().count();
+                if length > *max as usize {
+                    return Err(Misfit::TooLong { length, max: *max });
+                }
+                Ok(self.clone())
+            }
+            (D::String(s), T::Json) => match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(_) => Ok(self.clone()),
+                Err(error) => Err(Misfit::NotJson(error.to_string())),
+            },
+            (
+                D::String(_),
+                T::Text
+                | T::Date
+                | T::Time
+                | T::Timestamp
+                | T::TimestampTz
+                | T::Uuid
+                | T::Decimal { .. },
+            ) => Ok(self.clone()),
+            (value, ty) => Err(Misfit::WrongKind {
+                kind: value.kind(),
+                ty: ty.clone(),
+            }),
+        }
+    }
+
+    /// A literal as a person types it (a `--fill` value, an answer at a prompt), read as a
+    /// value of a column of type `ty`: text as it is for text-like columns (quotes optional),
+    /// a number for a numeric column, `true` or `false` for a boolean. For a custom type the
+    /// text says what it is: `true`, `42`, `1.5`, or else a string.
+    ///
+    /// ```
+    /// use entmig_schema::{ColumnType, DefaultValue};
+    /// let read = |text, ty: ColumnType| DefaultValue::parse_for(text, &ty);
+    /// assert_eq!(read("12345", ColumnType::Text), Ok(DefaultValue::String("12345".into())));
+    /// assert_eq!(read("'NL'", ColumnType::Varchar(2)), Ok(DefaultValue::String("NL".into())));
+    /// assert_eq!(read("7", ColumnType::Double), Ok(DefaultValue::Float(7.0)));
+    /// assert!(read("abc", ColumnType::BigInt).is_err());
+    /// assert!(read("1", ColumnType::Boolean).is_err());
+    /// ```
+    pub fn parse_for(text: &str, ty: &ColumnType) -> Result<DefaultValue, Misfit> {
+        use ColumnType as T;
+        let text = text.trim();
+        let quoted = text
+            .strip_prefix('\'')
+            .and_then(|t| t.strip_suffix('\''))
+            .or_else(|| text.strip_prefix('"').and_then(|t| t.strip_suffix('"')));
+        let unreadable = || Misfit::Unreadable {
+            text: text.to_owned(),
+            ty: ty.clone(),
+        };
+        let integer = || text.parse::<i64>().ok().map(DefaultValue::Integer);
+        let float = || text.parse::<f64>().ok().map(DefaultValue::Float);
+        let value = match (quoted, ty) {
+            (Some(inner), _) => DefaultValue::String(inner.to_owned()),
+            (None, T::Boolean) => match text.to_ascii_lowercase().as_str() {
+                "true" => DefaultValue::Bool(true),
+                "false" => DefaultValue::Bool(false),
+                _ => return Err(unreadable()),
+            },
+            (None, T::SmallInt | T::Integer | T::BigInt) => integer().ok_or_else(unreadable)?,
+            (None, T::Real | T::Double | T::Decimal { .. }) => {
+                integer().or_else(float).ok_or_else(unreadable)?
+            }
+            (None, T::Custom(_)) => match text {
+                "true" => DefaultValue::Bool(true),
+                "false" => DefaultValue::Bool(false),
+                _ => integer()
+                    .or_else(|| float().filter(|_| text.contains(['.', 'e', 'E'])))
+                    .unwrap_or_else(|| DefaultValue::String(text.to_owned())),
+            },
+            (None, _) => DefaultValue::String(text.to_owned()),
+        };
+        value.fit(ty)
+    }
+
+    /// The kind of literal, as messages name it: "a string", "an integer"...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DefaultValue::String(_) => "a string",
+            DefaultValue::Integer(_) => "an integer",
+            DefaultValue::Float(_) => "a float",
+            DefaultValue::Bool(_) => "a bool",
+            DefaultValue::Sql(_) => "SQL",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_fit_their_types() {
+        use ColumnType as T;
+        use DefaultValue as D;
+        assert_eq!(D::Integer(32767).fit(&T::SmallInt), Ok(D::Integer(32767)));
+        assert_eq!(
+            D::Integer(32768).fit(&T::SmallInt).unwrap_err().to_string(),
+            "does not fit in a smallint column (-32768 to 32767)"
+        );
+        assert_eq!(
+            D::Integer(1 << 40)
+                .fit(&T::Integer)
+                .unwrap_err()
+                .to_string(),
+            "does not fit in an integer column (-2147483648 to 2147483647)"
+        );
+        assert_eq!(
+            D::Float(f64::INFINITY).fit(&T::Double),
+            Err(Misfit::NotFinite)
+        );
+        assert_eq!(
+            D::Float(f64::NAN).fit(&T::Custom("x".into())),
+            Err(Misfit::NotFinite)
+        );
+        assert_eq!(
+            D::String("abc".into()).fit(&T::Varchar(2)),
+            Err(Misfit::TooLong { length: 3, max: 2 })
+        );
+        assert_eq!(
+            D::String("é".into()).fit(&T::Varchar(1)),
+            Ok(D::String("é".into()))
+        );
+        assert!(matches!(
+            D::String("{".into()).fit(&T::Json),
+            Err(Misfit::NotJson(_))
+        ));
+        assert_eq!(
+            D::String("[1]".into()).fit(&T::Json),
+            Ok(D::String("[1]".into()))
+        );
+        assert_eq!(
+            D::Bool(true).fit(&T::Text).unwrap_err().to_string(),
+            "is a bool, which does not fit the column's type (text)"
+        );
+        assert_eq!(
+            D::Sql("now()".into()).fit(&T::Integer),
+            Ok(D::Sql("now()".into()))
+        );
+    }
+
+    #[test]
+    fn typed_text_is_read_by_its_column_type() {
+        use ColumnType as T;
+        use DefaultValue as D;
+        let read = |text: &str, ty: T| D::parse_for(text, &ty);
+        assert_eq!(read(" 42 ", T::BigInt), Ok(D::Integer(42)));
+        assert_eq!(read("TRUE", T::Boolean), Ok(D::Bool(true)));
+        assert_eq!(read("1.5", T::Real), Ok(D::Float(1.5)));
+        assert_eq!(
+            read(
+                "12.50",
+                T::Decimal {
+                    precision: Some(5),
+                    scale: Some(2)
+                }
+            ),
+            Ok(D::Float(12.5))
+        );
+        assert_eq!(read("", T::Text), Ok(D::String(String::new())));
+        assert_eq!(read("true", T::Text), Ok(D::String("true".into())));
+        assert_eq!(read("\"a b\"", T::Text), Ok(D::String("a b".into())));
+        assert_eq!(
+            read("2026-01-01", T::Date),
+            Ok(D::String("2026-01-01".into()))
+        );
+        assert_eq!(read("inf", T::Double), Err(Misfit::NotFinite));
+        assert_eq!(read("1e999", T::Double), Err(Misfit::NotFinite));
+        assert_eq!(
+            read("abc", T::BigInt).unwrap_err().to_string(),
+            "is not a bigint value"
+        );
+        assert!(read("", T::Integer).is_err());
+        assert!(read("1", T::Boolean).is_err());
+        assert!(read("'1'", T::Boolean).is_err());
+        assert_eq!(read("1.5", T::Custom("money".into())), Ok(D::Float(1.5)));
+        assert_eq!(
+            read("x", T::Custom("citext".into())),
+            Ok(D::String("x".into()))
+        );
+    }
+}
