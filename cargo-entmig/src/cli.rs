@@ -77,6 +77,8 @@ pub enum Command {
     Amend(AmendArgs),
     /// Mark a dirty (non-transactional, interrupted) migration as resolved.
     Resolve(ResolveArgs),
+    /// Rebuild snapshot.json from the migrations' steps (after a hand-written schema step).
+    Snapshot,
 }
 
 /// `make`.
@@ -171,6 +173,9 @@ pub struct AmendArgs {
     /// Never ask.
     #[arg(long)]
     pub no_input: bool,
+    /// Rewrite without asking for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
     /// Treat a drop and an add as a rename (see `make`).
     #[arg(long, value_name = "RENAME")]
     pub rename: Vec<String>,

@@ -134,19 +134,35 @@ impl Walker {
                 };
                 self.items(file.items, &place);
             }
-            Err(error) => self.errors.push(Error::Source {
-                path: path.to_owned(),
-                line: error.span().start().line,
-                column: error.span().start().column + 1,
-                message: format!("this file does not parse: {error}"),
-            }),
+            Err(error) => {
+                // The lexer's own words say nothing of what is wrong; its position does.
+                let what = match error.to_string().as_str() {
+                    "cannot parse string into token stream" => {
+                        "unbalanced here: a bracket, string or comment that is never closed, or a closing bracket that does not match".to_owned()
+                    }
+                    other => other.to_owned(),
+                };
+                self.errors.push(Error::Source {
+                    path: path.to_owned(),
+                    line: error.span().start().line,
+                    column: error.span().start().column + 1,
+                    message: format!("this file does not parse: {what}"),
+                })
+            }
         }
     }
 
     fn items(&mut self, items: Vec<Item>, place: &Place<'_>) {
         for item in items {
             match item {
-                Item::Struct(item) if derives_entity(&item.attrs) && !is_cfg_test(&item.attrs) => {
+                Item::Struct(mut item) if might_derive_entity(&item.attrs) => {
+                    expand_cfg_attr(&mut item.attrs);
+                    if !derives_entity(&item.attrs) || is_cfg_test(&item.attrs) {
+                        continue;
+                    }
+                    for field in item.fields.iter_mut() {
+                        expand_cfg_attr(&mut field.attrs);
+                    }
                     match parse_entity(&syn::DeriveInput::from(item)) {
                         Ok(entity) => self.found.push(Found {
                             entity,
@@ -209,6 +225,52 @@ impl Walker {
             }
         }
     }
+}
+
+/// A cheap first look: a `derive` or `cfg_attr` that names `Entity` somewhere.
+fn might_derive_entity(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| match &a.meta {
+        syn::Meta::List(list) if list.path.is_ident("derive") || list.path.is_ident("cfg_attr") => {
+            list.tokens.to_string().contains("Entity")
+        }
+        _ => false,
+    })
+}
+
+/// `#[cfg_attr(predicate, a, b)]` becomes `#[a] #[b]`, as if the predicate held: the collector
+/// cannot know which features a build turns on, so an entity behind a feature is part of the
+/// schema. Test-only predicates are left out, as `#[cfg(test)]` is.
+fn expand_cfg_attr(attrs: &mut Vec<Attribute>) {
+    if !attrs.iter().any(|a| a.path().is_ident("cfg_attr")) {
+        return;
+    }
+    let mut out = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        if !attr.path().is_ident("cfg_attr") {
+            out.push(attr);
+            continue;
+        }
+        let Ok(parts) = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+        else {
+            out.push(attr);
+            continue;
+        };
+        let mut parts = parts.into_iter();
+        if parts.next().is_none_or(|predicate| needs_test(&predicate)) {
+            continue;
+        }
+        let mut expanded: Vec<Attribute> = parts
+            .map(|meta| Attribute {
+                pound_token: attr.pound_token,
+                style: attr.style,
+                bracket_token: attr.bracket_token,
+                meta,
+            })
+            .collect();
+        expand_cfg_attr(&mut expanded);
+        out.extend(expanded);
+    }
+    *attrs = out;
 }
 
 /// `#[derive(.., Entity, ..)]`, by bare name or any path ending in `Entity`.
@@ -279,14 +341,21 @@ fn resolve(found: Vec<Found>) -> Result<Schema> {
         match f.entity.resolve(lookup) {
             Ok(table) => {
                 if let Some((_, first)) = tables.get(&table.name) {
-                    errors.push(Error::msg(format!(
-                        "{}: entities `{}` ({}) and `{}` both map to the table `{}`; give one of them #[entmig(table = \"...\")]",
-                        f.file.display(),
-                        first.entity.ident,
-                        first.file.display(),
-                        f.entity.ident,
-                        table.name
-                    )));
+                    let at = first.entity.ident.span().start();
+                    errors.push(Error::Source {
+                        path: f.file.clone(),
+                        line: f.entity.ident.span().start().line,
+                        column: f.entity.ident.span().start().column + 1,
+                        message: format!(
+                            "entities `{}` ({}:{}:{}) and `{}` both map to the table `{}`; give one of them #[entmig(table = \"...\")]",
+                            first.entity.ident,
+                            first.file.display(),
+                            at.line,
+                            at.column + 1,
+                            f.entity.ident,
+                            table.name
+                        ),
+                    });
                 } else {
                     tables.insert(table.name.clone(), (table, f));
                 }
@@ -464,6 +533,30 @@ mod tests {
             schema.tables.keys().collect::<Vec<_>>(),
             ["kept", "nested", "right"]
         );
+    }
+
+    /// An entity behind a feature (`cfg_attr`) is part of the schema, with the attributes the
+    /// feature turns on; one behind a test-only predicate is not.
+    #[test]
+    fn cfg_attr_derives_and_attributes_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            &[(
+                "src/lib.rs",
+                "#[cfg_attr(feature = \"db\", derive(Debug, Entity), entmig(table = \"alphas\"))]\n\
+                 pub struct Alpha { #[cfg_attr(feature = \"db\", entmig(primary_key))] pub id: i64,\n\
+                 #[cfg_attr(all(), cfg_attr(feature = \"db\", entmig(unique)))] pub code: String }\n\
+                 #[cfg_attr(test, derive(Entity))] pub struct OnlyInTests { #[entmig(primary_key)] pub id: i64 }\n\
+                 #[derive(Debug)] #[cfg_attr(feature = \"x\", allow(dead_code))] pub struct Plain { pub id: i64 }",
+            )],
+        );
+        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
+        assert_eq!(schema.tables.keys().collect::<Vec<_>>(), ["alphas"]);
+        let alphas = &schema.tables["alphas"];
+        assert_eq!(alphas.primary_key, ["id"]);
+        assert_eq!(alphas.indexes[0].name, "uq_alphas_code");
     }
 
     /// A name that several entities share resolves as rustc resolves it: in the referencing

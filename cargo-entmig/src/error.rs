@@ -30,9 +30,6 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
-    /// The runtime reported an error.
-    #[error(transparent)]
-    Runtime(#[from] entmig_schema::snapshot::SnapshotError),
     /// `make --check` found differences; they have been printed.
     #[error(
         "the entities and the migrations differ; run `cargo entmig make <name>` to write a migration"
@@ -79,7 +76,7 @@ impl Error {
                 path: strip(path),
                 line,
                 column,
-                message,
+                message: relative_paths(&message, root),
             },
             other => other,
         }

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use entmig_schema::clock::{self, UtcTime};
-use entmig_schema::{Schema, snapshot};
+use entmig_schema::snapshot::{self, Provenance};
+use entmig_schema::{Schema, apply_all};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Item, Token};
 
 use crate::error::{Error, Result};
+use crate::runner::Planned;
 
 /// The snapshot's file name, in the migrations folder.
 pub const SNAPSHOT: &str = "snapshot.json";
@@ -21,8 +23,48 @@ pub struct History {
     pub dir: PathBuf,
     /// The module names listed in `mod.rs`, oldest first (`m20261121_101500_create_user`).
     pub modules: Vec<String>,
-    /// The schema the migrations describe (empty before the first).
+    /// The schema the migrations describe (empty before the first), as the snapshot holds it.
     pub snapshot: Schema,
+    /// Why the snapshot cannot be trusted to describe the migrations listed, if it cannot: it
+    /// is then rebuilt from them ([`replay`]).
+    pub stale: Option<Stale>,
+    /// Module files in the folder that `mod.rs` does not list (an interrupted `make`, or a
+    /// module not added to the list).
+    pub unlisted: Vec<PathBuf>,
+}
+
+/// Why a snapshot does not describe the migrations it sits beside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// It was written after another migration than the newest listed: a migration was
+    /// deleted or merged in, or a `make` was interrupted.
+    Behind {
+        /// The migration it was written after.
+        recorded: Option<String>,
+        /// The newest migration listed.
+        newest: Option<String>,
+    },
+    /// Its tables changed since entmig wrote it: git merged two branches' snapshots, or it
+    /// was edited.
+    Edited,
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = |id: &Option<String>| id.clone().unwrap_or_else(|| "no migration".to_owned());
+        match self {
+            Stale::Behind { recorded, newest } => write!(
+                f,
+                "{SNAPSHOT} holds the schema after {}, but the newest migration is {} (a migration was deleted or merged in, or a `make` was interrupted)",
+                id(recorded),
+                id(newest)
+            ),
+            Stale::Edited => write!(
+                f,
+                "{SNAPSHOT} was changed since entmig wrote it (a merge of two branches, or an edit)"
+            ),
+        }
+    }
 }
 
 impl History {
@@ -45,27 +87,41 @@ impl History {
                 )));
             }
         }
+        let newest = modules.last().map(|m| id_of(m));
         let snapshot_path = dir.join(SNAPSHOT);
-        let snapshot = match std::fs::read_to_string(&snapshot_path) {
-            Ok(text) => snapshot::from_str(&text).map_err(|e| {
-                Error::msg(format!(
-                    "{}: {e}; restore the file from version control (it must describe the schema after the newest migration)",
-                    snapshot_path.display()
-                ))
-            })?,
-            Err(_) if modules.is_empty() => Schema::new(),
-            Err(_) => {
-                return Err(Error::msg(format!(
-                    "{} is missing, but mod.rs lists {} migration(s); restore it from version control",
-                    snapshot_path.display(),
-                    modules.len()
-                )));
+        let (snapshot, stale) = match std::fs::read_to_string(&snapshot_path) {
+            Ok(text) => {
+                let read = snapshot::read(&text).map_err(|e| {
+                    Error::msg(format!(
+                        "{}: {e}; restore the file from version control, or delete it to have it rebuilt from the migrations",
+                        snapshot_path.display()
+                    ))
+                })?;
+                let stale = match read.provenance {
+                    Provenance::After(recorded) if recorded != newest => {
+                        Some(Stale::Behind { recorded, newest })
+                    }
+                    Provenance::Edited { .. } => Some(Stale::Edited),
+                    Provenance::After(_) | Provenance::Unrecorded => None,
+                };
+                (read.schema, stale)
             }
+            Err(_) if modules.is_empty() => (Schema::new(), None),
+            Err(_) => (
+                Schema::new(),
+                Some(Stale::Behind {
+                    recorded: None,
+                    newest,
+                }),
+            ),
         };
+        let unlisted = unlisted_modules(dir, &modules);
         Ok(History {
             dir: dir.to_owned(),
             modules,
             snapshot,
+            stale,
+            unlisted,
         })
     }
 
@@ -90,7 +146,8 @@ impl History {
                 let parent = parent.map_or("the start".to_owned(), |p| format!("migration {p}"));
                 return Err(Error::msg(format!(
                     "migrations {a} and {b} were both generated after {parent}: two branches were merged; \
-                     revert {b} where it is applied, delete it, and generate it again with `cargo entmig make`"
+                     revert {b} where it is applied (`cargo entmig revert --to {a}`), delete its file and its line in mod.rs, \
+                     and run `cargo entmig make` again, which rebuilds the snapshot from the migrations that remain"
                 )));
             }
         }
@@ -107,28 +164,41 @@ impl History {
         }
     }
 
-    /// Writes a new migration module, lists it in `mod.rs`, and writes the snapshot.
+    /// Writes a new migration module, the snapshot after it, and then lists it in `mod.rs`:
+    /// each file whole or not at all, and `mod.rs` last, so that an interruption leaves at
+    /// worst an unlisted module and a snapshot that [`History::load`] calls stale.
     pub fn add(&mut self, module: &str, text: &str, snapshot: &Schema) -> Result<PathBuf> {
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::file(&self.dir, e))?;
         let path = self.dir.join(format!("{module}.rs"));
         write(&path, text)?;
         self.modules.push(module.to_owned());
         self.modules.sort();
-        self.write_index_and_snapshot(snapshot)?;
+        self.write_snapshot(snapshot)?;
+        self.write_index()?;
         Ok(path)
     }
 
-    /// Removes the newest migration's module and entry, and writes `snapshot` (the schema
+    /// Removes the newest migration's entry and module, and writes `snapshot` (the schema
     /// before it).
     pub fn remove_newest(&mut self, snapshot: &Schema) -> Result<()> {
         if let Some(module) = self.modules.pop() {
             let path = self.module_path(&module);
+            self.write_index()?;
             std::fs::remove_file(&path).map_err(|e| Error::file(&path, e))?;
         }
-        self.write_index_and_snapshot(snapshot)
+        self.write_snapshot(snapshot)
     }
 
-    fn write_index_and_snapshot(&mut self, schema: &Schema) -> Result<()> {
+    /// Writes the snapshot: `schema`, as the schema after the newest migration listed.
+    pub fn write_snapshot(&mut self, schema: &Schema) -> Result<()> {
+        let text = snapshot::write(schema, self.newest_id().as_deref());
+        write(&self.dir.join(SNAPSHOT), &text)?;
+        self.snapshot = schema.clone();
+        self.stale = None;
+        Ok(())
+    }
+
+    fn write_index(&self) -> Result<()> {
         let mut index = String::from(
             "//! This crate's migrations, oldest first. `cargo entmig make` adds to this list.\n\nentmig_runtime::migrations! {\n",
         );
@@ -136,15 +206,61 @@ impl History {
             index.push_str(&format!("    {module},\n"));
         }
         index.push_str("}\n");
-        write(&self.dir.join("mod.rs"), &index)?;
-        write(&self.dir.join(SNAPSHOT), &snapshot::to_string(schema))?;
-        self.snapshot = schema.clone();
-        Ok(())
+        write(&self.dir.join("mod.rs"), &index)
     }
 }
 
+/// The schema that these migrations build, from nothing: each one's steps applied in turn. A
+/// migration whose steps do not apply to the schema before it is an error that names it.
+pub fn replay(plans: &[Planned]) -> Result<Schema> {
+    let mut schema = Schema::new();
+    for plan in plans {
+        schema = apply_all(&schema, &plan.ops).map_err(|e| {
+            Error::msg(format!(
+                "migration {}: its steps do not apply to the schema of the migrations before it: {e}; fix the migration (or revert and delete it)",
+                plan.id
+            ))
+        })?;
+    }
+    Ok(schema.without_hints())
+}
+
+/// `m<digits>_<name>.rs` files in the folder (and `m…/mod.rs` folders) that are not listed.
+fn unlisted_modules(dir: &Path, listed: &[String]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut unlisted: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let stem = if path.is_dir() {
+                path.join("mod.rs")
+                    .is_file()
+                    .then(|| path.file_name())
+                    .flatten()
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                path.file_stem()
+            } else {
+                None
+            };
+            stem.and_then(|s| s.to_str()).is_some_and(|stem| {
+                stem.strip_prefix('m')
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                    && !listed.iter().any(|m| m == stem)
+            })
+        })
+        .collect();
+    unlisted.sort();
+    unlisted
+}
+
+/// Writes a file whole or not at all: a temporary file beside it, renamed over it.
 fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::file(path, e))
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".entmig-tmp");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text).map_err(|e| Error::file(&temporary, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| Error::file(path, e))
 }
 
 /// `m20261121_101500_create_user` → `20261121_101500_create_user`.
@@ -209,18 +325,27 @@ pub fn next_module(name: &str, newest: Option<&str>) -> String {
     format!("m{}_{name}", UtcTime::from_unix(seconds).compact())
 }
 
+/// The longest migration name: its id, `YYYYMMDD_HHMMSS_<name>`, must fit a file name and the
+/// tracking table's id column with room to spare.
+pub const MAX_NAME: usize = 100;
+
 /// A migration name as given: dashes become underscores; anything but lowercase letters,
-/// digits and underscores is refused.
-pub fn migration_name(name: &str) -> Result<String> {
-    let name = name.trim().replace('-', "_");
-    let valid = !name.is_empty()
+/// digits and underscores, starting with a letter, is refused.
+pub fn migration_name(given: &str) -> Result<String> {
+    let name = given.trim().replace('-', "_");
+    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit());
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
         return Err(Error::msg(format!(
-            "`{name}` is not a valid migration name: use lowercase letters, digits and underscores, starting with a letter (e.g. add_user_email)"
+            "`{given}` is not a valid migration name: use lowercase letters, digits and underscores, starting with a letter (e.g. add_user_email)"
+        )));
+    }
+    if name.len() > MAX_NAME {
+        return Err(Error::msg(format!(
+            "the migration name is {} characters long; shorten it to at most {MAX_NAME} (the module's doc comment can say more)",
+            name.len()
         )));
     }
     Ok(name)
@@ -248,6 +373,20 @@ mod tests {
         );
         assert!(migration_name("").is_err());
         assert!(migration_name("1st").is_err());
+        assert!(migration_name("_x").is_err());
+        assert!(
+            migration_name("Add-Thing")
+                .unwrap_err()
+                .to_string()
+                .starts_with("`Add-Thing` is not")
+        );
+        assert!(migration_name(&"x".repeat(MAX_NAME)).is_ok());
+        assert!(
+            migration_name(&"x".repeat(MAX_NAME + 1))
+                .unwrap_err()
+                .to_string()
+                .contains("at most 100")
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod term;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use entmig_schema::{Op, apply_all, invert, redact};
+use entmig_schema::redact;
 use serde_json::Value as Json;
 
 use crate::cli::{
@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::history::History;
 use crate::package::Project;
 use crate::runner::Runner;
-use crate::targets::{Env, Target};
+use crate::targets::{Env, Resolved, Target};
 use crate::term::Term;
 
 /// Runs `cargo entmig` with these arguments (the program name first); the exit code.
@@ -94,6 +94,7 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
             Command::Describe(args) => describe(&project, &args, term),
             Command::Amend(args) => amend(&project, &args, term),
             Command::Resolve(args) => resolve(&project, &args, term),
+            Command::Snapshot => snapshot(&project, term),
         }
     });
     // Paths read from where the user stands: `src/migrations/mod.rs` in the package folder,
@@ -101,11 +102,29 @@ fn execute(global: &cli::Global, command: Command, term: &Term) -> Result<()> {
     result.map_err(|error| error.relative_to(&cwd))
 }
 
+/// How a command takes two migrations generated after the same one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Branches {
+    /// Refuses to go on (`run`: which order, which snapshot?).
+    Refuse,
+    /// Warns and goes on (`status`, `revert`: the way out of the merge).
+    Warn,
+}
+
 /// The targets of a command, with the migrations runner built.
-fn prepare(project: &Project, targets: &TargetArgs, term: &Term) -> Result<(Vec<Target>, Runner)> {
+fn prepare(
+    project: &Project,
+    targets: &TargetArgs,
+    branches: Branches,
+    term: &Term,
+) -> Result<(Vec<Resolved>, Runner)> {
     let targets = targets::resolve(project, &targets.targets, &Env::load(project))?;
     let history = History::load(&project.migrations)?;
-    history.check_branches()?;
+    match (history.check_branches(), branches) {
+        (Err(error), Branches::Refuse) => return Err(error),
+        (Err(error), Branches::Warn) => term.warn(&error.to_string()),
+        (Ok(()), _) => {}
+    }
     let runner = Runner::build(project, term)?;
     Ok((targets, runner))
 }
@@ -154,25 +173,32 @@ fn done(result: &Json) -> Vec<(String, u64)> {
         .unwrap_or_default()
 }
 
-/// Runs `command` on every target, reporting each; fails after all ran if any failed.
+/// Runs `command` on every target, reporting each; fails after all ran if any failed (a
+/// target without a usable URL among them).
 fn each_target(
-    targets: &[Target],
+    targets: &[Resolved],
     term: &Term,
     mut run: impl FnMut(&Target) -> Result<()>,
 ) -> Result<()> {
     let mut failed = Vec::new();
-    for target in targets {
-        if targets.len() > 1 || term.verbose {
-            term.status(
-                "Target",
-                &format!("{} ({})", target.name, redact(&target.url)),
-            );
-        }
-        if let Err(error) = run(target) {
-            if targets.len() > 1 {
-                term.error(&format!("target {}: {error}", target.name));
+    for resolved in targets {
+        let result = match &resolved.target {
+            Ok(target) => {
+                if targets.len() > 1 || term.verbose {
+                    term.status(
+                        "Target",
+                        &format!("{} ({})", target.name, redact(&target.url)),
+                    );
+                }
+                run(target)
             }
-            failed.push((target.name.clone(), error));
+            Err(error) => Err(Error::msg(error.to_string())),
+        };
+        if let Err(error) = result {
+            if targets.len() > 1 {
+                term.error(&format!("target {}: {error}", resolved.name));
+            }
+            failed.push((resolved.name.clone(), error));
         }
     }
     match failed.len() {
@@ -199,7 +225,7 @@ fn check_result(result: &Json) -> Result<()> {
 }
 
 fn run(project: &Project, args: &RunArgs, term: &Term) -> Result<()> {
-    let (targets, runner) = prepare(project, &args.targets, term)?;
+    let (targets, runner) = prepare(project, &args.targets, Branches::Refuse, term)?;
     each_target(&targets, term, |target| {
         if args.dry_run {
             let result = runner.call(&["sql-pending"], Some(&target.url), |_| {})?;
@@ -225,7 +251,7 @@ fn run(project: &Project, args: &RunArgs, term: &Term) -> Result<()> {
             }
             return Ok(());
         }
-        if args.backup {
+        if args.backup && has_pending(&runner, target)? {
             let result = runner.call(&["backup"], Some(&target.url), |_| {})?;
             check_result(&result)?;
             if let Some(path) = result.get("path").and_then(Json::as_str) {
@@ -272,10 +298,31 @@ fn run(project: &Project, args: &RunArgs, term: &Term) -> Result<()> {
     })
 }
 
+/// Whether `run` would apply anything to the target (a backup is then worth its time).
+fn has_pending(runner: &Runner, target: &Target) -> Result<bool> {
+    let result = runner.call(&["status"], Some(&target.url), |_| {})?;
+    check_result(&result)?;
+    Ok(result
+        .get("migrations")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .any(|m| text(m, "state") == "pending"))
+}
+
 fn revert(project: &Project, args: &RevertArgs, term: &Term) -> Result<()> {
-    let (targets, runner) = prepare(project, &args.targets, term)?;
+    let (targets, runner) = prepare(project, &args.targets, Branches::Warn, term)?;
     let steps = args.steps.unwrap_or(1).to_string();
-    let call: Vec<&str> = match &args.to {
+    let to = match &args.to {
+        Some(wanted) => {
+            let history = History::load(&project.migrations)?;
+            let ids: Vec<String> = history.modules.iter().map(|m| history::id_of(m)).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Some(find_id(&ids, wanted)?)
+        }
+        None => None,
+    };
+    let call: Vec<&str> = match &to {
         Some(id) => vec!["revert", "--to", id],
         None => vec!["revert", "--steps", &steps],
     };
@@ -296,7 +343,8 @@ fn revert(project: &Project, args: &RevertArgs, term: &Term) -> Result<()> {
 }
 
 fn status(project: &Project, args: &TargetArgs, term: &Term) -> Result<()> {
-    let (targets, runner) = prepare(project, args, term)?;
+    let (targets, runner) = prepare(project, args, Branches::Warn, term)?;
+    check_snapshot(project, &runner, term)?;
     each_target(&targets, term, |target| {
         let result = runner.call(&["status"], Some(&target.url), |_| {})?;
         check_result(&result)?;
@@ -310,17 +358,36 @@ fn status(project: &Project, args: &TargetArgs, term: &Term) -> Result<()> {
             println!("  no migrations");
         }
         let mut problems = Vec::new();
+        // A pending migration older than the newest applied one: `run` refuses it.
+        let newest_applied = migrations
+            .iter()
+            .filter(|m| text(m, "state") == "applied")
+            .map(|m| text(m, "id"))
+            .max();
         for m in &migrations {
             let state = text(m, "state");
+            let late = state == "pending" && newest_applied.is_some_and(|n| text(m, "id") < n);
+            if late {
+                problems.push(format!(
+                    "{} is pending but older than an applied one (`cargo entmig run --force` applies it)",
+                    text(m, "id")
+                ));
+            }
             let detail = match m.get("applied_at").and_then(Json::as_str) {
                 Some(at) => format!("  {at} ({} ms)", ms(m)),
                 None => String::new(),
             };
             let state_text = match state {
                 "changed" | "missing" | "dirty" => {
-                    problems.push(format!("{} is {state}", text(m, "id")));
+                    let fix = match state {
+                        "changed" => "restore its module, or revert it where it is applied",
+                        "missing" => "restore its module from version control",
+                        _ => "check the database, then `cargo entmig resolve` it",
+                    };
+                    problems.push(format!("{} is {state} ({fix})", text(m, "id")));
                     term.danger(&format!("{state:<8}"))
                 }
+                "pending" if late => term.danger(&format!("{state:<8}")),
                 "pending" => format!("{state:<8}"),
                 _ => term.dim(&format!("{state:<8}")),
             };
@@ -331,8 +398,8 @@ fn status(project: &Project, args: &TargetArgs, term: &Term) -> Result<()> {
             Ok(())
         } else {
             Err(Error::msg(format!(
-                "{}; `cargo entmig run` refuses until it is fixed: restore a changed or missing migration's module (or revert it where it is applied), `cargo entmig resolve` a dirty one",
-                problems.join(", ")
+                "`cargo entmig run` refuses until this is fixed: {}",
+                problems.join("; ")
             )))
         }
     })
@@ -353,31 +420,10 @@ fn describe(project: &Project, args: &DescribeArgs, term: &Term) -> Result<()> {
         .unwrap_or_default();
     let chosen: Vec<&Json> = match &args.id {
         None => migrations.iter().collect(),
-        Some(id) => {
-            let exact: Vec<&Json> = migrations.iter().filter(|m| text(m, "id") == id).collect();
-            let matching: Vec<&Json> = if exact.is_empty() {
-                migrations
-                    .iter()
-                    .filter(|m| text(m, "id").contains(id.as_str()))
-                    .collect()
-            } else {
-                exact
-            };
-            match matching.len() {
-                0 => {
-                    return Err(Error::msg(format!(
-                        "no migration matches `{id}`; see `cargo entmig status`"
-                    )));
-                }
-                1 => matching,
-                _ => {
-                    let ids: Vec<&str> = matching.iter().map(|m| text(m, "id")).collect();
-                    return Err(Error::msg(format!(
-                        "`{id}` matches several migrations: {}; give more of the id",
-                        ids.join(", ")
-                    )));
-                }
-            }
+        Some(wanted) => {
+            let ids: Vec<&str> = migrations.iter().map(|m| text(m, "id")).collect();
+            let id = find_id(&ids, wanted)?;
+            migrations.iter().filter(|m| text(m, "id") == id).collect()
         }
     };
     for m in chosen {
@@ -438,16 +484,78 @@ fn describe(project: &Project, args: &DescribeArgs, term: &Term) -> Result<()> {
     Ok(())
 }
 
+/// The one id of `ids` that is `wanted` or contains it (`add_email` for
+/// `20261121_101500_add_email`).
+fn find_id(ids: &[&str], wanted: &str) -> Result<String> {
+    if let Some(exact) = ids.iter().find(|id| **id == wanted) {
+        return Ok((*exact).to_owned());
+    }
+    let matching: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| id.contains(wanted))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).to_owned()),
+        [] => Err(Error::msg(format!(
+            "no migration matches `{wanted}`; see `cargo entmig status`"
+        ))),
+        several => Err(Error::msg(format!(
+            "`{wanted}` matches several migrations: {}; give more of the id",
+            several.join(", ")
+        ))),
+    }
+}
+
 fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
-    let (targets, runner) = prepare(project, &args.targets, term)?;
     let mut history = History::load(&project.migrations)?;
+    history.check_branches()?;
     let module = history.modules.last().cloned().ok_or_else(|| {
         Error::msg("there is no migration to amend; write one with `cargo entmig make <name>`")
     })?;
     let id = history::id_of(&module);
-    for target in &targets {
-        let result = runner.call(&["status"], Some(&target.url), |_| {})?;
-        check_result(&result)?;
+    let runner = Runner::build(project, term)?;
+    let mut plans = runner.plans()?;
+    let newest = plans.pop().filter(|p| p.id == id).ok_or_else(|| {
+        Error::msg(format!(
+            "the compiled migrations do not end with {id}; check mod.rs"
+        ))
+    })?;
+    if !newest.other_steps.is_empty() {
+        return Err(Error::msg(format!(
+            "migration {id} has steps that were written by hand ({}); amending would lose them: edit the module by hand, or revert it where it is applied and write a new migration with `cargo entmig make`",
+            newest.other_steps.join("; ")
+        )));
+    }
+    // Without --target, every database the settings name: none may have applied it.
+    let env = Env::load(project);
+    let targets = if args.targets.targets.is_empty() {
+        targets::all(project, &env)
+    } else {
+        targets::resolve(project, &args.targets.targets, &env)?
+    };
+    for resolved in &targets {
+        let checked = resolved
+            .target
+            .as_ref()
+            .map_err(|e| e.to_string())
+            .and_then(|target| {
+                let result = runner
+                    .call(&["status"], Some(&target.url), |_| {})
+                    .map_err(|e| e.to_string())?;
+                check_result(&result).map_err(|e| e.to_string())?;
+                Ok(result)
+            });
+        let result = match checked {
+            Ok(result) => result,
+            Err(error) => {
+                term.warn(&format!(
+                    "could not check target {}: {error}; make sure it has not applied {id}",
+                    resolved.name
+                ));
+                continue;
+            }
+        };
         let applied = result
             .get("migrations")
             .and_then(Json::as_array)
@@ -455,32 +563,18 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
             .flatten()
             .any(|m| text(m, "id") == id && text(m, "state") != "pending");
         if applied {
-            // `--target` names only targets of the settings; the default needs none.
-            let revert = if args.targets.targets.is_empty() {
+            let revert = if resolved.name == "default" || resolved.name == "DATABASE_URL" {
                 "cargo entmig revert".to_owned()
             } else {
-                format!("cargo entmig revert --target {}", target.name)
+                format!("cargo entmig revert --target {}", resolved.name)
             };
             return Err(Error::msg(format!(
                 "migration {id} is applied on target {}; amending it would leave that database out of step. Revert it there first (`{revert}`) or write a new migration",
-                target.name
+                resolved.name
             )));
         }
     }
-    let plan = runner.call(&["plan", "--id", &id], None, |_| {})?;
-    check_result(&plan)?;
-    let ops: Vec<Op> = plan
-        .get("ops")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .map(|op| {
-            serde_json::from_value(op.clone())
-                .map_err(|e| Error::msg(format!("the runner's plan of {id}: {e}")))
-        })
-        .collect::<Result<_>>()?;
-    let before = apply_all(&history.snapshot, &invert(&ops))
-        .map_err(|e| Error::msg(format!("the snapshot does not match migration {id}: {e}; restore the snapshot from version control")))?;
+    let before = history::replay(&plans)?;
     let current = make::collect(project)?;
     let answers = make::Answers {
         renames: &args.rename,
@@ -488,6 +582,12 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
         no_input: args.no_input || !term::interactive(),
     };
     let d = make::decide(&before, &current, &answers, term)?;
+    if d.is_empty() {
+        return Err(Error::msg(format!(
+            "the entities match the schema before {id}, so amending would leave it empty; if you no longer want it, delete {} and its line in mod.rs",
+            make::relative(&history.module_path(&module))
+        )));
+    }
     let name = id.splitn(3, '_').nth(2).unwrap_or("amended").to_owned();
     let after = history
         .modules
@@ -497,6 +597,9 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
         .map(|m| history::id_of(m));
     println!("Steps of {name} (amended):");
     make::print_steps(&d, term);
+    if !args.yes && !answers.no_input && !term::confirm("Rewrite this migration?", true) {
+        return Err(Error::msg("cancelled; nothing written"));
+    }
     history.remove_newest(&before)?;
     let text = codegen::module(&name, &d.ops, after.as_deref());
     let path = history.add(&module, &text, &current)?;
@@ -504,8 +607,53 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
     Ok(())
 }
 
+/// `snapshot`: the snapshot rebuilt from the migrations' compiled steps, and written when it
+/// differs from the file.
+fn snapshot(project: &Project, term: &Term) -> Result<()> {
+    let mut history = History::load(&project.migrations)?;
+    let rebuilt = make::rebuilt_snapshot(project, &history, term)?;
+    let path = make::relative(&history.dir.join(history::SNAPSHOT));
+    let d = entmig_schema::diff(&history.snapshot, &rebuilt);
+    if d.is_empty() && history.stale.is_none() {
+        term.status("Checked", &format!("{path} matches the migrations"));
+        return Ok(());
+    }
+    if !d.is_empty() {
+        println!("The migrations make changes that {path} did not hold:");
+        make::print_steps(&d, term);
+    }
+    history.write_snapshot(&rebuilt)?;
+    term.status("Rebuilt", &path);
+    Ok(())
+}
+
+/// Warns when the snapshot does not hold what the migrations' steps build (a hand-written
+/// schema step, a merge): `make` would write a migration against the wrong schema.
+fn check_snapshot(project: &Project, runner: &Runner, term: &Term) -> Result<()> {
+    let history = History::load(&project.migrations)?;
+    let path = make::relative(&history.dir.join(history::SNAPSHOT));
+    if let Some(stale) = &history.stale {
+        term.warn(&format!(
+            "{stale}; `cargo entmig snapshot` (or the next `make`) rebuilds it"
+        ));
+        return Ok(());
+    }
+    let rebuilt = history::replay(&runner.plans()?)?;
+    let d = entmig_schema::diff(&history.snapshot, &rebuilt);
+    if let Some(first) = d.ops.first() {
+        term.warn(&format!(
+            "{path} does not hold what the migrations do ({first}{}), as after a hand-written schema step; `cargo entmig snapshot` rebuilds it",
+            match d.ops.len() {
+                1 => String::new(),
+                n => format!(", and {} more", n - 1),
+            }
+        ));
+    }
+    Ok(())
+}
+
 fn resolve(project: &Project, args: &ResolveArgs, term: &Term) -> Result<()> {
-    let (targets, runner) = prepare(project, &args.targets, term)?;
+    let (targets, runner) = prepare(project, &args.targets, Branches::Warn, term)?;
     let how = if args.applied {
         "--applied"
     } else {

@@ -13,6 +13,7 @@ use crate::collector::{self, HeadStart};
 use crate::error::{Error, Result};
 use crate::history::{self, History};
 use crate::package::Project;
+use crate::runner::Runner;
 use crate::term::{self, Term};
 
 /// The questions `make` may ask, answered by flags or by a person.
@@ -42,6 +43,20 @@ pub fn make(
     };
     let mut history = history?;
     history.check_branches()?;
+    for path in &history.unlisted {
+        term.warn(&format!(
+            "{} is a migration module that mod.rs does not list (an interrupted make?); list it in mod.rs, or delete it",
+            relative(path)
+        ));
+    }
+    let rebuilt = match history.stale.clone() {
+        Some(stale) => {
+            term.warn(&format!("{stale}; rebuilding it from the migrations"));
+            history.snapshot = rebuilt_snapshot(project, &history, term)?;
+            true
+        }
+        None => false,
+    };
 
     if args.check {
         let d = diff(&history.snapshot, &current);
@@ -51,9 +66,12 @@ pub fn make(
         }
         println!(
             "The entities differ from the migrations in {}:",
-            project.migrations.display()
+            relative(&project.migrations)
         );
         print_steps(&d, term);
+        println!(
+            "(If a hand-written migration already makes these changes, `cargo entmig snapshot` records them.)"
+        );
         return Err(Error::Differs);
     }
 
@@ -70,6 +88,10 @@ pub fn make(
     } else {
         let d = decide(&history.snapshot, &current, &answers, term)?;
         if d.is_empty() {
+            if rebuilt && !args.dry_run {
+                history.write_snapshot(&current)?;
+                term.status("Rebuilt", &relative(&history.dir.join(history::SNAPSHOT)));
+            }
             term.status(
                 "Unchanged",
                 "the entities match the migrations; no migration written",
@@ -82,14 +104,14 @@ pub fn make(
     if !args.empty {
         println!("Steps of {name}:");
         print_steps(&d, term);
+        warn_unknown_references(&d, &current, term);
     }
     if args.dry_run {
         print_sql(&history.snapshot, &d)?;
         return Ok(());
     }
     if !args.yes && !answers.no_input && !term::confirm("Write this migration?", true) {
-        term.status("Cancelled", "nothing written");
-        return Ok(());
+        return Err(Error::msg("cancelled; nothing written"));
     }
     let snapshot = if args.empty {
         history.snapshot.clone()
@@ -110,6 +132,16 @@ pub fn make(
         ),
     );
     Ok(())
+}
+
+/// The schema that the package's migrations build, read from their compiled steps (which
+/// compiles the migrations runner): what the snapshot holds when it is right.
+pub fn rebuilt_snapshot(project: &Project, history: &History, term: &Term) -> Result<Schema> {
+    if history.modules.is_empty() {
+        return Ok(Schema::new());
+    }
+    let runner = Runner::build(project, term)?;
+    history::replay(&runner.plans()?)
 }
 
 /// The package's entities, or an error when there are none.
@@ -143,6 +175,24 @@ pub fn decide(
     let mut accepted = Vec::new();
     for flag in answers.renames {
         let rename = parse_rename(flag)?;
+        // Already a rename (`renamed_from` says so): the flag agrees, nothing to decide.
+        let already = first.ops.iter().any(|op| match (op, &rename) {
+            (Op::RenameTable { from, to }, PossibleRename::Table { from: f, to: t }) => {
+                from == f && to == t
+            }
+            (
+                Op::RenameColumn { table, from, to },
+                PossibleRename::Column {
+                    table: tb,
+                    from: f,
+                    to: t,
+                },
+            ) => table == tb && from == f && to == t,
+            _ => false,
+        });
+        if already {
+            continue;
+        }
         if !first.possible_renames.contains(&rename) {
             let possible: Vec<String> = first.possible_renames.iter().map(rename_flag).collect();
             return Err(Error::msg(format!(
@@ -364,6 +414,28 @@ fn parse_fill(flag: &str) -> Result<(String, String, String)> {
         return Err(bad());
     }
     Ok((table.into(), column.into(), value.into()))
+}
+
+/// Warns about a new foreign key to a table that no entity maps: fine for a table that a
+/// hand-written step creates, but PostgreSQL refuses it otherwise (SQLite does not check).
+fn warn_unknown_references(d: &Diff, current: &Schema, term: &Term) {
+    let added = d.ops.iter().flat_map(|op| match op {
+        Op::CreateTable { table } => table
+            .foreign_keys
+            .iter()
+            .map(|fk| (table.name.as_str(), fk))
+            .collect::<Vec<_>>(),
+        Op::AddForeignKey { table, foreign_key } => vec![(table.as_str(), foreign_key)],
+        _ => Vec::new(),
+    });
+    for (table, fk) in added {
+        if !current.tables.contains_key(&fk.referenced_table) {
+            term.warn(&format!(
+                "the foreign key {} of {table} references the table `{}`, which no entity maps; PostgreSQL refuses it unless that table exists (created by a hand-written step)",
+                fk.name, fk.referenced_table
+            ));
+        }
+    }
 }
 
 /// One line a step; destructive steps marked.

@@ -4,10 +4,12 @@
 //! package's Cargo.lock), so the user's crate needs no extra binary or feature. Cargo's own
 //! incremental build makes a second call cheap.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
+use entmig_schema::Op;
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
@@ -55,33 +57,48 @@ impl Runner {
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
         write_if_changed(&dir.join("src/main.rs"), &main)?;
-        let lock = project.workspace_root.join("Cargo.lock");
-        if lock.is_file() && !dir.join("Cargo.lock").is_file() {
-            // The same versions as the package, entmig-runtime's among them.
-            let _ = std::fs::copy(&lock, dir.join("Cargo.lock"));
-        }
+        copy_lock(&project.workspace_root.join("Cargo.lock"), &dir)?;
 
         let target_dir = std::env::var_os("ENTMIG_RUNNER_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| project.target_directory.join("entmig").join("target"));
-        term.status("Compiling", &format!("migrations of {}", project.name));
-        let output = Command::new(cargo())
+        let mut child = Command::new(cargo())
             .arg("build")
             .arg("--quiet")
             .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", &target_dir)
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| {
                 Error::msg(format!(
                     "could not run cargo to compile the migrations: {e}"
                 ))
             })?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = drain(child.stderr.take());
+        // An up-to-date runner is checked in a moment; say "Compiling" only when cargo is
+        // really at work.
+        let started = Instant::now();
+        let mut announced = false;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) => {
+                    if !announced && started.elapsed() > Duration::from_millis(300) {
+                        term.status("Compiling", &format!("migrations of {}", project.name));
+                        announced = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(Error::msg(format!("waiting for cargo: {e}"))),
+            }
+        };
+        if !status.success() {
+            let stderr = stderr.join().unwrap_or_default();
             return Err(Error::msg(format!(
-                "the migrations in {} do not compile:\n{}",
+                "the migrations in {} do not compile (cargo's messages follow); fix them, or revert the change to them:\n{}",
                 project.migrations.display(),
                 stderr.trim_end()
             )));
@@ -119,6 +136,9 @@ impl Runner {
             .stdout
             .take()
             .ok_or_else(|| Error::msg("the runner has no output"))?;
+        // Read while the runner writes, so that a migration printing much to stderr cannot
+        // block it on a full pipe.
+        let stderr = drain(child.stderr.take());
         let mut result = None;
         for line in BufReader::new(stdout).lines() {
             let line = line.map_err(|e| Error::msg(format!("reading the runner's output: {e}")))?;
@@ -131,17 +151,83 @@ impl Runner {
                 result = Some(json);
             }
         }
-        let output = child
-            .wait_with_output()
+        child
+            .wait()
             .map_err(|e| Error::msg(format!("waiting for the runner: {e}")))?;
         match result {
             Some(json) => Ok(json),
             None => Err(Error::msg(format!(
                 "the migrations runner stopped without a result: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
+                stderr.join().unwrap_or_default().trim()
             ))),
         }
     }
+
+    /// Every migration's `up`, oldest first, as the runner reads the compiled modules.
+    pub fn plans(&self) -> Result<Vec<Planned>> {
+        let result = self.call(&["plan"], None, |_| {})?;
+        if result.get("result").and_then(Json::as_str) != Some("plan") {
+            return Err(Error::msg(format!(
+                "the migrations runner could not list the migrations: {}",
+                result
+                    .get("message")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+            )));
+        }
+        result
+            .get("migrations")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                serde_json::from_value(m.clone())
+                    .map_err(|e| Error::msg(format!("the runner's list of migrations: {e}")))
+            })
+            .collect()
+    }
+}
+
+/// One migration's `up` as the runner reads it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Planned {
+    /// Its id.
+    pub id: String,
+    /// Its schema changes.
+    pub ops: Vec<Op>,
+    /// Its other steps (SQL, data), one line each: changes no snapshot can follow.
+    pub other_steps: Vec<String>,
+}
+
+/// A thread that reads a pipe to its end.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// Gives the runner the package's Cargo.lock (the same versions, entmig-runtime's among them),
+/// again whenever the package's changes: after `cargo update` the runner follows.
+fn copy_lock(lock: &Path, dir: &Path) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(lock) else {
+        return Ok(());
+    };
+    let seen = dir.join("Cargo.lock.source");
+    let fingerprint = format!(
+        "{:016x}\n",
+        entmig_schema::naming::stable_hash(text.as_bytes())
+    );
+    if std::fs::read_to_string(&seen).ok().as_deref() == Some(fingerprint.as_str())
+        && dir.join("Cargo.lock").is_file()
+    {
+        return Ok(());
+    }
+    std::fs::write(dir.join("Cargo.lock"), &text).map_err(|e| Error::file(dir, e))?;
+    std::fs::write(&seen, fingerprint).map_err(|e| Error::file(&seen, e))
 }
 
 /// The runner crate's Cargo.toml.

@@ -71,58 +71,114 @@ pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The targets a command works on. No `--target`: `DATABASE_URL`, else the `default` target,
-/// else `sqlite://<package>.db` in the package folder.
-pub fn resolve(project: &Project, names: &[String], env: &Env) -> Result<Vec<Target>> {
+/// The targets a command works on, each with its URL or why it has none (a missing variable,
+/// a URL no backend takes), so that one bad target does not stop the others. No `--target`:
+/// `DATABASE_URL`, else the `default` target, else `sqlite://<package>.db` in the package
+/// folder; `--target default` is the same database. A name the settings do not have is an
+/// error before any target runs.
+pub fn resolve(project: &Project, names: &[String], env: &Env) -> Result<Vec<Resolved>> {
     if names.is_empty() {
-        let (name, url) = match (env.get("DATABASE_URL"), project.targets.get("default")) {
-            (Some(url), _) => ("DATABASE_URL".to_owned(), url.to_owned()),
-            (None, Some(url)) => ("default".to_owned(), expand(url, "default", env)?),
-            (None, None) => (
-                "default".to_owned(),
-                format!("sqlite://{}.db", project.name),
-            ),
+        let name = if env.get("DATABASE_URL").is_some() {
+            "DATABASE_URL"
+        } else {
+            "default"
         };
-        let target = Target {
-            url: absolute_sqlite(&url, &project.root),
-            name,
-        };
-        check_scheme(&target)?;
-        return Ok(vec![target]);
+        return Ok(vec![Resolved {
+            name: name.to_owned(),
+            target: default_target(project, name, env),
+        }]);
     }
     let mut out = Vec::new();
     for name in names {
-        let url = match project.targets.get(name) {
-            Some(url) => expand(url, name, env)?,
-            None if name == "default" => match env.get("DATABASE_URL") {
-                Some(url) => url.to_owned(),
-                None => format!("sqlite://{}.db", project.name),
-            },
-            None => {
-                let known: Vec<&str> = project.targets.keys().map(String::as_str).collect();
-                return Err(Error::msg(format!(
-                    "no target `{name}` in [package.metadata.entmig.targets]{}",
-                    if known.is_empty() {
-                        "; add one: `[package.metadata.entmig.targets]` `name = \"sqlite://app.db\"`".to_owned()
-                    } else {
-                        format!("; the targets are: {}", known.join(", "))
-                    }
-                )));
-            }
+        if name != "default" && !project.targets.contains_key(name) {
+            let known: Vec<&str> = project.targets.keys().map(String::as_str).collect();
+            return Err(Error::msg(format!(
+                "no target `{name}` in [package.metadata.entmig.targets]{}",
+                if known.is_empty() {
+                    "; add one: `[package.metadata.entmig.targets]` `name = \"sqlite://app.db\"`"
+                        .to_owned()
+                } else {
+                    format!("; the targets are: {}", known.join(", "))
+                }
+            )));
+        }
+        let target = if name == "default" {
+            default_target(project, name, env)
+        } else {
+            named_target(project, name, env)
         };
-        let target = Target {
+        out.push(Resolved {
             name: name.clone(),
-            url: absolute_sqlite(&url, &project.root),
-        };
-        check_scheme(&target)?;
-        out.push(target);
+            target,
+        });
     }
     Ok(out)
+}
+
+/// Every database the settings know: the default one (as [`resolve`] without names gives
+/// it) and each named target, one entry a database. For `amend`, which must not change a
+/// migration that any of them applied.
+pub fn all(project: &Project, env: &Env) -> Vec<Resolved> {
+    let mut out = resolve(project, &[], env).unwrap_or_default();
+    for name in project.targets.keys().filter(|n| *n != "default") {
+        let target = named_target(project, name, env);
+        let same = |r: &Resolved| match (&r.target, &target) {
+            (Ok(a), Ok(b)) => a.url == b.url,
+            _ => false,
+        };
+        if !out.iter().any(same) {
+            out.push(Resolved {
+                name: name.clone(),
+                target,
+            });
+        }
+    }
+    out
+}
+
+/// A target by name, with its database or the reason it has none.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The name.
+    pub name: String,
+    /// The database, or why there is none.
+    pub target: Result<Target>,
+}
+
+/// The default database: `DATABASE_URL`, else the `default` target, else the embedded one.
+fn default_target(project: &Project, name: &str, env: &Env) -> Result<Target> {
+    let url = match (env.get("DATABASE_URL"), project.targets.get("default")) {
+        (Some(url), _) => url.to_owned(),
+        (None, Some(url)) => expand(url, "default", env)?,
+        (None, None) => format!("sqlite://{}.db", project.name),
+    };
+    finish(project, name, &url)
+}
+
+fn named_target(project: &Project, name: &str, env: &Env) -> Result<Target> {
+    let url = project.targets.get(name).map_or("", String::as_str);
+    finish(project, name, &expand(url, name, env)?)
+}
+
+fn finish(project: &Project, name: &str, url: &str) -> Result<Target> {
+    let mut target = Target {
+        name: name.to_owned(),
+        url: url.to_owned(),
+    };
+    check_scheme(&target)?;
+    target.url = absolute_sqlite(url, &project.root);
+    Ok(target)
 }
 
 /// Refuses a URL that no backend takes, before the migrations are compiled to use it.
 fn check_scheme(target: &Target) -> Result<()> {
     let url = target.url.trim();
+    if ["sqlite://", "sqlite:"].contains(&url) {
+        return Err(Error::msg(format!(
+            "target `{}`: the URL `{url}` names no database file; write sqlite://app.db (relative to the package), sqlite:///var/app.db (absolute) or sqlite::memory:",
+            target.name
+        )));
+    }
     if ["sqlite:", "postgres://", "postgresql://"]
         .iter()
         .any(|scheme| url.starts_with(scheme))
@@ -200,28 +256,42 @@ mod tests {
         Env::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
     }
 
+    fn targets(p: &Project, names: &[&str], env: &Env) -> Vec<Result<Target>> {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        resolve(p, &names, env)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.target)
+            .collect()
+    }
+
     #[test]
     fn the_embedded_default_lives_in_the_package_folder() {
-        let targets = resolve(&project(&[]), &[], &env(&[])).unwrap();
+        let targets = targets(&project(&[]), &[], &env(&[]));
         assert_eq!(
-            targets,
-            [Target {
+            targets[0].as_ref().unwrap(),
+            &Target {
                 name: "default".into(),
                 url: "sqlite:///work/app/app.db".into()
-            }]
+            }
         );
     }
 
     #[test]
     fn database_url_overrides_the_default_target() {
-        let p = project(&[("default", "sqlite://local.db")]);
+        let p = project(&[("default", "sqlite://local.db"), ("other", "sqlite://o.db")]);
         assert_eq!(
-            resolve(&p, &[], &env(&[])).unwrap()[0].url,
+            targets(&p, &[], &env(&[]))[0].as_ref().unwrap().url,
             "sqlite:///work/app/local.db"
         );
-        let t = resolve(&p, &[], &env(&[("DATABASE_URL", "postgres://u:p@h/db")])).unwrap();
-        assert_eq!(t[0].name, "DATABASE_URL");
-        assert_eq!(t[0].url, "postgres://u:p@h/db");
+        let with_url = env(&[("DATABASE_URL", "postgres://u:p@h/db")]);
+        let t = targets(&p, &[], &with_url);
+        assert_eq!(t[0].as_ref().unwrap().name, "DATABASE_URL");
+        assert_eq!(t[0].as_ref().unwrap().url, "postgres://u:p@h/db");
+        // `--target default` is the same database as no flag.
+        let t = targets(&p, &["default", "other"], &with_url);
+        assert_eq!(t[0].as_ref().unwrap().url, "postgres://u:p@h/db");
+        assert_eq!(t[1].as_ref().unwrap().url, "sqlite:///work/app/o.db");
     }
 
     #[test]
@@ -230,12 +300,17 @@ mod tests {
             ("reporting", "${REPORTING_URL}"),
             ("local", "sqlite:///tmp/x.db"),
         ]);
-        let names = vec!["local".to_string(), "reporting".to_string()];
-        let t = resolve(&p, &names, &env(&[("REPORTING_URL", "postgres://r@h/rep")])).unwrap();
-        assert_eq!(t[1].url, "postgres://r@h/rep");
-        let missing = resolve(&p, &names, &env(&[])).unwrap_err().to_string();
+        let t = targets(
+            &p,
+            &["local", "reporting"],
+            &env(&[("REPORTING_URL", "postgres://r@h/rep")]),
+        );
+        assert_eq!(t[1].as_ref().unwrap().url, "postgres://r@h/rep");
+        // A missing variable fails that target alone.
+        let t = targets(&p, &["local", "reporting"], &env(&[]));
+        assert!(t[0].is_ok());
         assert_eq!(
-            missing,
+            t[1].as_ref().unwrap_err().to_string(),
             "target `reporting` needs the environment variable REPORTING_URL, which is not set (nor in .env)"
         );
         let unknown = resolve(&p, &["nope".into()], &env(&[]))
@@ -248,12 +323,26 @@ mod tests {
     }
 
     #[test]
+    fn all_names_every_database_once() {
+        let p = project(&[
+            ("default", "sqlite://app.db"),
+            ("copy", "sqlite://app.db"),
+            ("reporting", "${REPORTING_URL}"),
+        ]);
+        let all = all(&p, &env(&[]));
+        let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["default", "reporting"]);
+        assert!(all[1].target.is_err());
+    }
+
+    #[test]
     fn unknown_schemes_are_refused_without_the_password() {
-        let error = resolve(
+        let error = targets(
             &project(&[]),
             &[],
             &env(&[("DATABASE_URL", "mysql://root:hunter2@localhost/app")]),
         )
+        .remove(0)
         .unwrap_err()
         .to_string();
         assert!(
@@ -263,6 +352,11 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("hunter2"), "{error}");
+        let error = targets(&project(&[("default", "sqlite://")]), &[], &env(&[]))
+            .remove(0)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("names no database file"), "{error}");
     }
 
     #[test]

@@ -154,8 +154,9 @@ impl Database {
     }
 
     /// Copies a SQLite file database aside with `VACUUM INTO`, as `<name>.<unix time>.bak`
-    /// next to it; the copy's path. `None` for databases that are not SQLite files (use the
-    /// database's own backup tools).
+    /// next to it (`<name>.<unix time>-2.bak` and so on when that exists already); the copy's
+    /// path. `None` for databases that are not SQLite files (use the database's own backup
+    /// tools).
     pub fn backup(&mut self) -> Result<Option<String>> {
         let DatabaseUrl::SqliteFile(path) = DatabaseUrl::parse(&self.url)? else {
             return Ok(None);
@@ -164,7 +165,13 @@ impl Database {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let copy = format!("{}.{seconds}.bak", path.display());
+        let mut copy = format!("{}.{seconds}.bak", path.display());
+        for n in 2.. {
+            if !std::path::Path::new(&copy).exists() {
+                break;
+            }
+            copy = format!("{}.{seconds}-{n}.bak", path.display());
+        }
         let sql = format!("VACUUM INTO {}", entmig_schema::render::quote_string(&copy));
         self.driver.execute(&sql, &[])?;
         Ok(Some(copy))

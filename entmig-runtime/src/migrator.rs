@@ -195,12 +195,13 @@ impl From<Error> for RunError {
     }
 }
 
-/// Which migrations `revert` undoes.
+/// Which migrations `revert` undoes, newest first. "Newest" is the order they were applied
+/// in: a migration applied late with `force` is undone before the ones its id sorts after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revert {
     /// The newest `n`.
     Steps(usize),
-    /// Every migration newer than this id, which stays applied.
+    /// Every migration applied after this id, which stays applied.
     To(String),
 }
 
@@ -462,7 +463,11 @@ impl Migrator {
         }
         let applied = read_applied(db)?;
         self.check_applied(&applied)?;
-        let newest_first: Vec<&String> = applied.keys().rev().collect();
+        // Undone in the reverse of the order they were applied: a migration applied late
+        // with `force` is newer than the ones its id sorts after. Within a second, by id.
+        let mut newest_first: Vec<&Applied> = applied.values().collect();
+        newest_first.sort_by(|a, b| (&b.applied_at, &b.id).cmp(&(&a.applied_at, &a.id)));
+        let newest_first: Vec<&String> = newest_first.into_iter().map(|a| &a.id).collect();
         let chosen: Vec<&String> = match &which {
             Revert::Steps(n) => newest_first.into_iter().take(*n).collect(),
             Revert::To(id) => {

@@ -187,21 +187,37 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
             print(json!({ "result": "describe", "migrations": rows }));
         }
         Some("plan") => {
-            let id = value("--id").ok_or("plan needs --id")?;
-            let entry = migrator
+            // Every migration's `up` (or the one `--id` names): its schema changes, and the
+            // steps that are not (SQL, data), which no snapshot can follow.
+            let id = value("--id");
+            let entries: Vec<_> = migrator
                 .entries()
                 .iter()
-                .find(|e| e.id() == id)
-                .ok_or_else(|| format!("no migration {id}"))?;
-            let ops: Vec<Json> = Plan::of(entry.migration(), Direction::Up)
-                .steps()
+                .filter(|e| id.as_deref().is_none_or(|id| e.id() == id))
+                .collect();
+            if let (Some(id), true) = (&id, entries.is_empty()) {
+                return Err(format!("no migration {id}"));
+            }
+            let rows: Vec<Json> = entries
                 .iter()
-                .filter_map(|s| match s {
-                    crate::migration::Step::Op(op) => serde_json::to_value(op).ok(),
-                    _ => None,
+                .map(|entry| {
+                    let plan = Plan::of(entry.migration(), Direction::Up);
+                    let (ops, other): (Vec<_>, Vec<_>) = plan
+                        .steps()
+                        .iter()
+                        .partition(|s| matches!(s, crate::migration::Step::Op(_)));
+                    let ops: Vec<Json> = ops
+                        .iter()
+                        .filter_map(|s| match s {
+                            crate::migration::Step::Op(op) => serde_json::to_value(op).ok(),
+                            _ => None,
+                        })
+                        .collect();
+                    let other: Vec<String> = other.iter().map(ToString::to_string).collect();
+                    json!({ "id": entry.id(), "ops": ops, "other_steps": other })
                 })
                 .collect();
-            print(json!({ "result": "plan", "id": id, "ops": ops }));
+            print(json!({ "result": "plan", "migrations": rows }));
         }
         Some("sql-pending") => {
             let mut db = connect_reading()?;

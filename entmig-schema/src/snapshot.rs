@@ -3,6 +3,11 @@
 //! The bytes change only when the schema does: tables are ordered by name, indexes and foreign
 //! keys by name, and there are no timestamps. A snapshot of a format this version does not know
 //! is an error that says so, rather than a silent misreading.
+//!
+//! It also records the id of the newest migration it includes and a digest of its tables, each
+//! on a line of its own: a snapshot left behind by an interrupted `make`, a deleted migration or
+//! two branches merged by git (which conflict on those lines, or merge the tables without
+//! matching the digest) is recognised as stale rather than trusted ([`Provenance`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -32,8 +37,39 @@ pub enum SnapshotError {
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     format_version: u32,
+    /// The newest migration the tables include (`None`: before the first migration).
+    #[serde(default)]
+    migration: Option<String>,
+    /// [`digest`] of the tables as written; absent in a snapshot of an entmig before 0.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    digest: Option<String>,
     #[serde(default)]
     tables: Vec<Table>,
+}
+
+/// A snapshot file read back: the schema, and whether it is what entmig wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The schema the file holds.
+    pub schema: Schema,
+    /// What the file says about where the schema comes from.
+    pub provenance: Provenance,
+}
+
+/// Where a snapshot's schema comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// Written by entmig after the migration `after` (`None`: before the first), and unchanged
+    /// since.
+    After(Option<String>),
+    /// Its tables are not the ones entmig wrote after `after`: a merge or a hand edit changed
+    /// them.
+    Edited {
+        /// The migration it was written after.
+        after: Option<String>,
+    },
+    /// Written by an entmig that recorded neither: trusted as it is.
+    Unrecorded,
 }
 
 #[derive(Deserialize)]
@@ -41,21 +77,25 @@ struct VersionOnly {
     format_version: u32,
 }
 
-/// Renders `schema` as snapshot text: pretty JSON, ending in a newline, without rename hints.
+/// Renders `schema` as snapshot text, recorded as the schema after the migration `after`:
+/// pretty JSON, ending in a newline, without rename hints.
 ///
 /// ```
 /// use entmig_schema::{snapshot, Schema};
-/// let text = snapshot::to_string(&Schema::new());
-/// assert_eq!(snapshot::from_str(&text).unwrap(), Schema::new());
+/// let text = snapshot::write(&Schema::new(), Some("20261121_101500_create_user"));
+/// let read = snapshot::read(&text).unwrap();
+/// assert_eq!(read.schema, Schema::new());
+/// assert_eq!(
+///     read.provenance,
+///     snapshot::Provenance::After(Some("20261121_101500_create_user".into()))
+/// );
 /// ```
-pub fn to_string(schema: &Schema) -> String {
-    let schema = schema.without_hints();
-    let mut tables: Vec<Table> = schema.tables.into_values().collect();
-    for table in &mut tables {
-        table.sort();
-    }
+pub fn write(schema: &Schema, after: Option<&str>) -> String {
+    let tables = canonical(schema);
     let envelope = Envelope {
         format_version: FORMAT_VERSION,
+        migration: after.map(str::to_owned),
+        digest: Some(digest(&tables)),
         tables,
     };
     // Serialising plain owned data to a String cannot fail.
@@ -64,8 +104,8 @@ pub fn to_string(schema: &Schema) -> String {
     text
 }
 
-/// Reads snapshot text written by [`to_string`].
-pub fn from_str(text: &str) -> Result<Schema, SnapshotError> {
+/// Reads snapshot text written by [`write`] (or by an older entmig).
+pub fn read(text: &str) -> Result<Snapshot, SnapshotError> {
     let version: VersionOnly = serde_json::from_str(text)?;
     if version.format_version != FORMAT_VERSION {
         return Err(SnapshotError::UnknownVersion {
@@ -73,7 +113,48 @@ pub fn from_str(text: &str) -> Result<Schema, SnapshotError> {
         });
     }
     let envelope: Envelope = serde_json::from_str(text)?;
-    Ok(Schema::from_tables(envelope.tables))
+    let schema = Schema::from_tables(envelope.tables);
+    let provenance = match envelope.digest {
+        None => Provenance::Unrecorded,
+        Some(recorded) if recorded == digest(&canonical(&schema)) => {
+            Provenance::After(envelope.migration)
+        }
+        Some(_) => Provenance::Edited {
+            after: envelope.migration,
+        },
+    };
+    Ok(Snapshot { schema, provenance })
+}
+
+/// Renders `schema` as snapshot text that records no migration (see [`write`]).
+///
+/// ```
+/// use entmig_schema::{snapshot, Schema};
+/// let text = snapshot::to_string(&Schema::new());
+/// assert_eq!(snapshot::from_str(&text).unwrap(), Schema::new());
+/// ```
+pub fn to_string(schema: &Schema) -> String {
+    write(schema, None)
+}
+
+/// The schema of snapshot text, whatever its provenance (see [`read`]).
+pub fn from_str(text: &str) -> Result<Schema, SnapshotError> {
+    read(text).map(|snapshot| snapshot.schema)
+}
+
+/// The tables as stored: without rename hints, sorted.
+fn canonical(schema: &Schema) -> Vec<Table> {
+    let mut tables: Vec<Table> = schema.without_hints().tables.into_values().collect();
+    for table in &mut tables {
+        table.sort();
+    }
+    tables
+}
+
+/// A digest of the tables: 16 hex digits of a stable hash of their compact JSON.
+fn digest(tables: &[Table]) -> String {
+    let json = serde_json::to_string(tables).unwrap_or_default();
+    format!("{:016x}", crate::naming::stable_hash(json.as_bytes()))
 }
 
 #[cfg(test)]
@@ -139,6 +220,37 @@ mod tests {
         schema.tables.get_mut("users").unwrap().columns[1].renamed_from = Some("mail".into());
         let text = to_string(&schema);
         assert!(!text.contains("renamed_from"));
+    }
+
+    #[test]
+    fn provenance_tells_a_stale_or_edited_snapshot() {
+        let text = write(&sample(), Some("20260101_000000_init"));
+        assert_eq!(
+            read(&text).unwrap().provenance,
+            Provenance::After(Some("20260101_000000_init".into()))
+        );
+        // The id and the digest sit on lines of their own, where a merge of two branches that
+        // both wrote the snapshot conflicts.
+        assert!(text.contains("\n  \"migration\": \"20260101_000000_init\",\n"));
+        assert!(text.contains("\n  \"digest\": \""));
+        // A table that git merged in from another branch, or a hand edit.
+        let edited = text.replace("\"author_id\"", "\"writer_id\"");
+        assert_eq!(
+            read(&edited).unwrap().provenance,
+            Provenance::Edited {
+                after: Some("20260101_000000_init".into())
+            }
+        );
+        // Reformatting is not an edit.
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&text).unwrap())
+                .unwrap();
+        assert_eq!(
+            read(&compact).unwrap().provenance,
+            read(&text).unwrap().provenance
+        );
+        let old = r#"{"format_version": 1, "tables": []}"#;
+        assert_eq!(read(old).unwrap().provenance, Provenance::Unrecorded);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `entmig_tests::project`), so only the first runner build of a test run compiles
 //! entmig-runtime and SQLite.
 
+use entmig_schema::snapshot;
 use entmig_tests::project::{Project, STORY_V1, STORY_V2, Sqlite, id};
 
 const STORY_V1_USERS: [&str; 3] = [
@@ -502,7 +503,7 @@ fn a_migration_deleted_after_it_was_applied() {
     status.stdout_has(&[&format!("missing  {}", id(&init))]);
     status.stderr_has(&[
         &format!("{} is missing", id(&init)),
-        "`cargo entmig run` refuses until it is fixed",
+        "`cargo entmig run` refuses until this is fixed",
     ]);
     p.entmig(&["run"]).error(&[
         &format!("migration {} is recorded as applied", id(&init)),
@@ -585,13 +586,16 @@ fn make_without_changes_check_and_dry_run() {
         p.read(&format!("src/migrations/{backfill}.rs"))
             .contains("a hand-written migration")
     );
+    let before = written
+        .iter()
+        .find(|(name, _)| name == "snapshot.json")
+        .map(|(_, text)| snapshot::from_str(text).expect("a snapshot"));
+    let after = snapshot::read(&p.read("src/migrations/snapshot.json")).expect("a snapshot");
+    assert_eq!(Some(after.schema), before, "the same schema");
     assert_eq!(
-        p.read("src/migrations/snapshot.json"),
-        written
-            .iter()
-            .find(|(name, _)| name == "snapshot.json")
-            .map(|(_, text)| text.as_str())
-            .unwrap_or_default()
+        after.provenance,
+        snapshot::Provenance::After(Some(id(&backfill).to_owned())),
+        "recorded as the schema after the new migration"
     );
     p.entmig(&["make", "--check"]).ok();
 }

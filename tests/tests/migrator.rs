@@ -427,8 +427,18 @@ on_each_backend! {
         force: true,
         ..RunOptions::default()
     };
+    // create_posts was applied well before the forced add_name (not in the same second).
+    db.execute(
+        "UPDATE entmig_migrations SET applied_at = '2000-01-01T00:00:00Z' WHERE id <> '20260102_000000_add_name'",
+        &[],
+    )
+    .unwrap();
     let report = three().run_with(&mut db, &forced).unwrap();
     assert_eq!(ids(&report), ["20260102_000000_add_name"]);
+
+    // Reverting undoes what was applied last, not what sorts last.
+    let reverted = three().revert(&mut db, Revert::Steps(1)).unwrap();
+    assert_eq!(ids(&reverted), ["20260102_000000_add_name"]);
     }
 }
 

@@ -56,6 +56,8 @@ fn method<'a>(
 ) {
     let mut ops = ops.peekable();
     if ops.peek().is_none() {
+        // Named `_m` while unused, so the user's build has no warning to show.
+        let signature = signature.replace(" m: ", " _m: ");
         out.push_str(&format!("    {signature} {{}}\n"));
         return;
     }
@@ -292,7 +294,10 @@ fn breathe(body: &str) -> String {
 /// `//! name: what changes.` with one line a step, destructive ones marked.
 fn doc(name: &str, ops: &[Op]) -> String {
     let mut text = match ops {
-        [] => format!("//! {name}: a hand-written migration; fill in `up` and `down`.\n"),
+        [] => format!(
+            "//! {name}: a hand-written migration; write its steps in `up` and `down` (and name\n\
+             //! their plan `m`): `m.sql(..)`, `m.data(..)`, `m.batched(..)` or a schema change.\n"
+        ),
         [only] => format!("//! {name}: {only}.\n"),
         _ => {
             let mut text = format!("//! {name}:\n//!\n");
@@ -496,10 +501,11 @@ impl MigrationTrait for Migration {
         let after = after.map_or("None".to_owned(), |id| {
             format!("Some({})", source::string(id))
         });
+        let m = if ops.is_empty() { "_m" } else { "m" };
         let mut text = format!(
             "use entmig_runtime::migration::prelude::*; pub struct Migration; \
-             impl MigrationTrait for Migration {{ fn up(&self, m: &mut Plan) {{ {} }} \
-             fn down(&self, m: &mut Plan) {{ {} }} \
+             impl MigrationTrait for Migration {{ fn up(&self, {m}: &mut Plan) {{ {} }} \
+             fn down(&self, {m}: &mut Plan) {{ {} }} \
              fn generated_after(&self) -> Option<&'static str> {{ {after} }} }}",
             statements(ops),
             statements(&invert(ops)),
