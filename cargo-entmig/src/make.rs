@@ -3,8 +3,8 @@
 //! get in a new NOT NULL column — is asked (or given with `--rename` / `--fill`).
 
 use entmig_schema::{
-    Backend, Column, DefaultValue, Diff, Fill, Op, PossibleRename, Schema, Table, apply_all, diff,
-    diff_accepting, render,
+    Backend, Column, ColumnChanges, DefaultValue, Diff, Fill, Op, PossibleRename, Schema, Table,
+    apply_all, diff, diff_accepting, render,
 };
 
 use crate::cli::MakeArgs;
@@ -291,11 +291,15 @@ pub fn decide(
         };
         d.set_fill(&table, &column, fill);
     }
+    fill_nulls(snapshot, current, &mut d, &flags, answers, term)?;
     for (table, column, _) in &flags {
+        if made_not_null(&d, table, column).is_some() {
+            continue;
+        }
         match added_column(&d, table, column) {
             None => {
                 return Err(Error::msg(format!(
-                    "--fill {table}.{column}: this change adds no column {column} to {table}; remove the flag"
+                    "--fill {table}.{column}: this change neither adds the column {table}.{column} nor makes it NOT NULL; remove the flag"
                 )));
             }
             Some((_, added))
@@ -316,6 +320,92 @@ pub fn decide(
         }
     }
     Ok(d)
+}
+
+/// A nullable column made NOT NULL fails on the rows that hold NULL: `--fill` (or the answer
+/// at the prompt) gives them a value first, as Django's one-off default does. Without one, a
+/// warning says how.
+fn fill_nulls(
+    snapshot: &Schema,
+    current: &Schema,
+    d: &mut Diff,
+    flags: &[(String, String, String)],
+    answers: &Answers<'_>,
+    term: &Term,
+) -> Result<()> {
+    let altered: Vec<(usize, String, String)> = d
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(position, op)| match op {
+            Op::AlterColumn {
+                table,
+                column,
+                changes,
+            } if changes.refuses_null() && changes.fill_nulls.is_none() => {
+                Some((position, table.clone(), column.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for (position, table, column) in altered {
+        let Some(after) = current
+            .tables
+            .get(&table)
+            .and_then(|t| t.column(&column))
+            .cloned()
+        else {
+            continue;
+        };
+        let before = apply_all(snapshot, &d.ops[..position])
+            .ok()
+            .and_then(|s| s.tables.get(&table).cloned());
+        let read = |text: &str| fill_for(text, &table, &after, before.as_ref());
+        let given = flags.iter().find(|(t, c, _)| *t == table && *c == column);
+        let fill = match given {
+            Some((_, _, text)) => Some(
+                read(text)
+                    .map_err(|why| Error::msg(format!("--fill {table}.{column}={text}: {why}")))?,
+            ),
+            None if answers.no_input => {
+                term.warn(&format!(
+                    "{table}.{column} becomes NOT NULL: rows that hold NULL there make the migration fail; pass --fill {table}.{column}=VALUE to give them a value first"
+                ));
+                None
+            }
+            None => loop {
+                let answer = term::ask(&format!(
+                    "{table}.{column} ({}) becomes NOT NULL. Value for its rows that hold NULL (a literal, or @column to copy one; empty: none do): ",
+                    after.ty
+                ))
+                .unwrap_or_default();
+                if answer.trim().is_empty() {
+                    break None;
+                }
+                match read(&answer) {
+                    Ok(fill) => break Some(fill),
+                    Err(why) => term.warn(&why),
+                }
+            },
+        };
+        if let (Some(fill), Some(Op::AlterColumn { changes, .. })) = (fill, d.ops.get_mut(position))
+        {
+            changes.fill_nulls = Some(fill);
+        }
+    }
+    Ok(())
+}
+
+/// The `AlterColumn` of `table.column` in the diff that makes it NOT NULL.
+fn made_not_null<'d>(d: &'d Diff, table: &str, column: &str) -> Option<&'d ColumnChanges> {
+    d.ops.iter().find_map(|op| match op {
+        Op::AlterColumn {
+            table: t,
+            column: c,
+            changes,
+        } if t == table && c == column && changes.refuses_null() => Some(changes),
+        _ => None,
+    })
 }
 
 /// The `AddColumn` of `table.column` in the diff: its position and column.

@@ -13,7 +13,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entmig_schema::{Backend, Schema, render_op};
+use entmig_schema::{Backend, Op, Schema, render_run};
 
 use crate::database::Database;
 use crate::error::{Error, Result};
@@ -648,17 +648,58 @@ impl Migrator {
 /// The statements of a plan for `backend`, rendered against `schema`, which follows along.
 pub fn plan_sql(plan: &Plan, backend: Backend, schema: &mut Schema) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for step in plan.steps() {
-        match step {
-            Step::Op(op) => out.extend(render_op(op, schema, backend)?.statements),
-            Step::Sql { backend: only, sql } if only.is_none_or(|b| b == backend) => {
-                out.push(sql.clone())
+    for group in groups(plan.steps()) {
+        match group {
+            Group::Ops { ops, .. } => {
+                let mut done = 0;
+                while done < ops.len() {
+                    let (count, rendered) = render_run(&ops[done..], schema, backend)?;
+                    out.extend(rendered.statements);
+                    done += count;
+                }
             }
-            Step::Sql { .. } => {}
-            Step::Data { name, .. } => out.push(format!("-- data step: {name}")),
+            Group::Other {
+                step: Step::Sql { backend: only, sql },
+                ..
+            } if only.is_none_or(|b| b == backend) => out.push(sql.clone()),
+            Group::Other {
+                step: Step::Data { name, .. },
+                ..
+            } => out.push(format!("-- data step: {name}")),
+            Group::Other { .. } => {}
         }
     }
     Ok(out)
+}
+
+/// A plan's steps as they run: consecutive ops together (so that SQLite can rebuild a table
+/// once for several of them, see [`render_run`]), every other step alone.
+enum Group<'a> {
+    Ops {
+        /// The 0-based position of the first op among the plan's steps.
+        first: usize,
+        ops: Vec<Op>,
+    },
+    Other {
+        /// Its 0-based position among the plan's steps.
+        index: usize,
+        step: &'a Step,
+    },
+}
+
+fn groups(steps: &[Step]) -> Vec<Group<'_>> {
+    let mut out: Vec<Group<'_>> = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        match (step, out.last_mut()) {
+            (Step::Op(op), Some(Group::Ops { ops, .. })) => ops.push(op.clone()),
+            (Step::Op(op), _) => out.push(Group::Ops {
+                first: index,
+                ops: vec![op.clone()],
+            }),
+            (step, _) => out.push(Group::Other { index, step }),
+        }
+    }
+    out
 }
 
 /// Runs the steps of a plan in `tx`. `schema` is the schema before, and follows the ops; after
@@ -671,31 +712,56 @@ fn run_plan(
     schema: &mut Schema,
 ) -> Result<()> {
     let mut stale = false;
-    for (index, step) in plan.steps().iter().enumerate() {
-        let context = |error: Error| Error::Migration {
-            id: id.to_owned(),
-            step: index + 1,
-            description: step.to_string(),
-            source: Box::new(error),
-        };
-        match step {
-            Step::Op(op) => {
-                if stale {
-                    *schema = tx.introspect().map_err(context)?;
-                    stale = false;
+    for group in groups(plan.steps()) {
+        match group {
+            Group::Ops { first, ops } => {
+                let mut done = 0;
+                while done < ops.len() {
+                    let op = &ops[done];
+                    // Errors name the step where the run of ops starts, and the ones with it.
+                    let context = |error: Error, count: usize| Error::Migration {
+                        id: id.to_owned(),
+                        step: first + done + 1,
+                        description: match count {
+                            0 | 1 => op.to_string(),
+                            n => format!(
+                                "{op}, rebuilding {} together with the {} steps after it",
+                                op.table(),
+                                n - 1
+                            ),
+                        },
+                        source: Box::new(error),
+                    };
+                    if stale {
+                        *schema = tx.introspect().map_err(|e| context(e, 1))?;
+                        stale = false;
+                    }
+                    let (count, rendered) = render_run(&ops[done..], schema, backend)
+                        .map_err(|e| context(e.into(), 1))?;
+                    tx.run_rendered(&rendered).map_err(|e| context(e, count))?;
+                    done += count;
                 }
-                let rendered = render_op(op, schema, backend).map_err(|e| context(e.into()))?;
-                tx.run_rendered(&rendered).map_err(context)?;
             }
-            Step::Sql { backend: only, sql } => {
-                if only.is_none_or(|b| b == backend) {
-                    tx.execute_batch(sql).map_err(context)?;
-                    stale = true;
+            Group::Other { index, step } => {
+                let context = |error: Error| Error::Migration {
+                    id: id.to_owned(),
+                    step: index + 1,
+                    description: step.to_string(),
+                    source: Box::new(error),
+                };
+                match step {
+                    Step::Sql { backend: only, sql } => {
+                        if only.is_none_or(|b| b == backend) {
+                            tx.execute_batch(sql).map_err(context)?;
+                            stale = true;
+                        }
+                    }
+                    Step::Data { run, .. } => {
+                        run(tx).map_err(context)?;
+                        stale = true;
+                    }
+                    Step::Op(_) => {}
                 }
-            }
-            Step::Data { run, .. } => {
-                run(tx).map_err(context)?;
-                stale = true;
             }
         }
     }

@@ -207,8 +207,52 @@ fn cases() -> Vec<(&'static str, Schema, Vec<Op>)> {
                         to: None,
                     }),
                     auto_increment: None,
+                    fill_nulls: None,
                 },
             }],
+        ),
+        (
+            "alter_column_not_null_with_a_value_for_nulls",
+            base.clone(),
+            vec![Op::AlterColumn {
+                table: "user".into(),
+                column: "group_id".into(),
+                changes: ColumnChanges::new()
+                    .nullable(true, false)
+                    .fill_nulls(Fill::Value(DefaultValue::Integer(1))),
+            }],
+        ),
+        (
+            // One rebuild on SQLite, however many of the table's columns change.
+            "several_changes_to_one_table",
+            base.clone(),
+            vec![
+                Op::AddColumn {
+                    table: "user".into(),
+                    column: Column::new("handle", ColumnType::Varchar(40)),
+                    fill: Some(Fill::CopyFrom("email".into())),
+                },
+                Op::AddColumn {
+                    table: "user".into(),
+                    column: Column::new("bio", ColumnType::Text).nullable(),
+                    fill: None,
+                },
+                Op::AlterColumn {
+                    table: "user".into(),
+                    column: "group_id".into(),
+                    changes: ColumnChanges::new()
+                        .nullable(true, false)
+                        .fill_nulls(Fill::Value(DefaultValue::Integer(1))),
+                },
+                Op::DropColumn {
+                    table: "user".into(),
+                    column: user("score"),
+                },
+                Op::AddIndex {
+                    table: "user".into(),
+                    index: Index::new("idx_user_handle", ["handle"]),
+                },
+            ],
         ),
         (
             "alter_column_auto_increment_off",

@@ -645,8 +645,9 @@ impl MigrationTrait for Migration {
                     proptest::option::of(default_value()),
                 )),
                 proptest::option::of(any::<(bool, bool)>()),
+                proptest::option::of(default_value()),
             )
-                .prop_map(|(ty, nullable, default, auto_increment)| {
+                .prop_map(|(ty, nullable, default, auto_increment, fill_nulls)| {
                     let mut c = ColumnChanges::new();
                     if let Some((from, to)) = ty {
                         c = c.ty(from, to);
@@ -659,6 +660,9 @@ impl MigrationTrait for Migration {
                     }
                     if let Some((from, to)) = auto_increment {
                         c = c.auto_increment(from, to);
+                    }
+                    if let Some(value) = fill_nulls {
+                        c = c.fill_nulls(Fill::Value(value));
                     }
                     c
                 })

@@ -238,5 +238,8 @@ pub fn changes(c: &ColumnChanges) -> String {
     if let Some(c) = &c.auto_increment {
         text.push_str(&format!(".auto_increment({}, {})", c.from, c.to));
     }
+    if let Some(f) = &c.fill_nulls {
+        text.push_str(&format!(".fill_nulls({})", fill(f)));
+    }
     text
 }

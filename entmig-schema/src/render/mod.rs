@@ -102,10 +102,57 @@ pub fn render(
     backend: Backend,
 ) -> Result<Vec<RenderedOp>, RenderError> {
     let mut schema = schema.clone();
-    ops.iter()
-        .enumerate()
-        .map(|(i, op)| render_op(op, &mut schema, backend).map_err(|e| e.at_step(i + 1)))
-        .collect()
+    let mut out = Vec::with_capacity(ops.len());
+    let mut done = 0;
+    while done < ops.len() {
+        let (count, rendered) =
+            render_run(&ops[done..], &mut schema, backend).map_err(|e| e.after(done))?;
+        out.push(rendered);
+        done += count;
+    }
+    Ok(out)
+}
+
+/// Renders the first op of `ops` against `schema` — or, on SQLite, the run of ops at the start
+/// that change one table's columns, keys and foreign keys, as one table rebuild — and applies
+/// them to `schema`; how many ops it took, and their SQL. Each rebuild copies every row, so a
+/// migration that changes four columns of a large table copies it once instead of four times.
+pub fn render_run(
+    ops: &[Op],
+    schema: &mut Schema,
+    backend: Backend,
+) -> Result<(usize, RenderedOp), RenderError> {
+    let Some(first) = ops.first() else {
+        return Ok((
+            0,
+            RenderedOp {
+                statements: Vec::new(),
+                rebuilds: None,
+            },
+        ));
+    };
+    if backend == Backend::Sqlite && sqlite::joins_a_rebuild(first) {
+        let table = first.table();
+        let run = ops
+            .iter()
+            .take_while(|op| sqlite::joins_a_rebuild(op) && op.table() == table)
+            .count();
+        if run > 1 && ops[..run].iter().any(sqlite::needs_rebuild) {
+            let before = schema.table(table).cloned();
+            for (i, op) in ops[..run].iter().enumerate() {
+                op.apply(schema).map_err(|source| RenderError::Apply {
+                    step: i + 1,
+                    op: op.to_string(),
+                    source,
+                })?;
+            }
+            if let (Some(old), Some(new)) = (before.as_ref(), schema.table(table)) {
+                let run_ops: Vec<&Op> = ops[..run].iter().collect();
+                return Ok((run, sqlite::rebuild_run(old, new, &run_ops)));
+            }
+        }
+    }
+    render_op(first, schema, backend).map(|rendered| (1, rendered))
 }
 
 /// Renders one op against `schema`, then applies it to `schema`, so that a caller rendering a
@@ -135,9 +182,14 @@ pub fn render_op(
 }
 
 impl RenderError {
-    fn at_step(self, step: usize) -> Self {
+    /// The error of a list of ops of which `skipped` came before the list it was found in.
+    fn after(self, skipped: usize) -> Self {
         match self {
-            RenderError::Apply { op, source, .. } => RenderError::Apply { step, op, source },
+            RenderError::Apply { step, op, source } => RenderError::Apply {
+                step: step + skipped,
+                op,
+                source,
+            },
         }
     }
 }

@@ -90,12 +90,44 @@ pub(super) fn render(op: &Op, before: Option<&Table>, after: Option<&Table>) -> 
         | Op::DropForeignKey { .. }
         | Op::SetPrimaryKey { .. } => {
             match (before, after) {
-                (Some(old), Some(new)) => rebuild(old, new, op),
+                (Some(old), Some(new)) => rebuild(old, new, &[op]),
                 // `Op::apply` has checked that the table exists on both sides.
                 _ => plain(Vec::new()),
             }
         }
     }
+}
+
+/// Whether an op changes a table's columns, keys or foreign keys, which a rebuild of the table
+/// can do together with others of its kind (see [`rebuild_run`]).
+pub(super) fn joins_a_rebuild(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::AddColumn { .. }
+            | Op::DropColumn { .. }
+            | Op::AlterColumn { .. }
+            | Op::AddForeignKey { .. }
+            | Op::DropForeignKey { .. }
+            | Op::SetPrimaryKey { .. }
+    )
+}
+
+/// Whether the op alone needs a rebuild (everything [`joins_a_rebuild`] takes but an
+/// `ADD COLUMN` that SQLite does in place).
+pub(super) fn needs_rebuild(op: &Op) -> bool {
+    match op {
+        Op::AddColumn {
+            column, fill: None, ..
+        } => !can_add_in_place(column),
+        _ => joins_a_rebuild(op),
+    }
+}
+
+/// Consecutive ops on one table, which one rebuild of `old` into `new` does at once: each
+/// rebuild copies every row, so a migration that changes four columns of a large table copies
+/// it once instead of four times.
+pub(super) fn rebuild_run(old: &Table, new: &Table, ops: &[&Op]) -> RenderedOp {
+    rebuild(old, new, ops)
 }
 
 /// SQLite's `ADD COLUMN` refuses a NOT NULL column without default, a non-constant default
@@ -109,26 +141,45 @@ fn can_add_in_place(column: &Column) -> bool {
     !column.auto_increment && constant_default && (column.nullable || column.default.is_some())
 }
 
-/// The rebuild of `old` into `new`; `op` says where added columns take their values.
-fn rebuild(old: &Table, new: &Table, op: &Op) -> RenderedOp {
+/// The rebuild of `old` into `new`; `ops` say where added columns take their values and what
+/// the NULLs of a column made NOT NULL become.
+fn rebuild(old: &Table, new: &Table, ops: &[&Op]) -> RenderedOp {
     let b = Backend::Sqlite;
     let temporary = format!("{REBUILD_PREFIX}{}", new.name);
+    let fill_sql = |fill: &Fill| match fill {
+        Fill::Value(value) => default_sql(value),
+        Fill::CopyFrom(from) => quote_ident(from),
+    };
     let mut targets = Vec::new();
     let mut sources = Vec::new();
     for column in &new.columns {
-        let source = match op {
+        let added = ops.iter().find_map(|op| match op {
             Op::AddColumn {
                 column: added,
                 fill,
                 ..
-            } if added.name == column.name => match fill {
-                Some(Fill::Value(value)) => Some(default_sql(value)),
-                Some(Fill::CopyFrom(from)) => Some(quote_ident(from)),
-                // Nothing to copy: the column's default, or NULL, fills the rows.
-                None => None,
-            },
-            _ => old.column(&column.name).map(|_| quote_ident(&column.name)),
+            } if added.name == column.name => Some(fill),
+            _ => None,
+        });
+        let mut source = match added {
+            // Nothing to copy: the column's default, or NULL, fills the rows.
+            Some(fill) => fill.as_ref().map(fill_sql),
+            None => old.column(&column.name).map(|_| quote_ident(&column.name)),
         };
+        let fill_nulls = ops.iter().find_map(|op| match op {
+            Op::AlterColumn {
+                column: altered,
+                changes,
+                ..
+            } if *altered == column.name => changes.fill_nulls.as_ref(),
+            _ => None,
+        });
+        if let Some(fill) = fill_nulls {
+            source = Some(match source {
+                Some(source) => format!("COALESCE({source}, {})", fill_sql(fill)),
+                None => fill_sql(fill),
+            });
+        }
         if let Some(source) = source {
             targets.push(column.name.clone());
             sources.push(source);
