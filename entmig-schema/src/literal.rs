@@ -63,7 +63,15 @@ impl fmt::Display for Misfit {
                 write!(f, "is {kind}, which does not fit the column's type ({ty})")
             }
             Misfit::NotFinite => f.write_str("is not a finite number"),
-            Misfit::Unreadable { ty, .. } => write!(f, "is not a {ty} value"),
+            Misfit::Unreadable { ty, .. } => {
+                let name = ty.to_string();
+                let article = if name.starts_with(['a', 'e', 'i', 'o']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                write!(f, "is not {article} {name} value")
+            }
             Misfit::TooLong { length, max } => write!(
                 f,
                 "is {length} characters long, longer than the column's {max}"
@@ -278,7 +286,10 @@ mod tests {
             read("abc", T::BigInt).unwrap_err().to_string(),
             "is not a bigint value"
         );
-        assert!(read("", T::Integer).is_err());
+        assert_eq!(
+            read("", T::Integer).unwrap_err().to_string(),
+            "is not an integer value"
+        );
         assert!(read("1", T::Boolean).is_err());
         assert!(read("'1'", T::Boolean).is_err());
         assert_eq!(read("1.5", T::Custom("money".into())), Ok(D::Float(1.5)));
