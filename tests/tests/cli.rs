@@ -168,10 +168,14 @@ fn the_main_story_make_run_change_run_revert() {
     ]);
     assert!(!status.stdout.contains("applied"), "{}", status.stdout);
 
-    // The migrations still describe the entities.
+    // The migrations still describe the entities, and their compiled steps build exactly the
+    // schema the snapshot holds.
     p.entmig(&["make", "--check"])
         .ok()
         .stderr_has(&["the entities match the migrations"]);
+    p.entmig(&["snapshot"])
+        .ok()
+        .stderr_has(&["matches the migrations"]);
 }
 
 #[test]
@@ -834,4 +838,22 @@ fn run_backup_and_read_only_status() {
     );
     assert_eq!(copy.rows("SELECT email FROM users"), ["a@example.com"]);
     assert_eq!(Sqlite::open(&p.db_path()).columns("users").len(), 3);
+
+    // Nothing pending: nothing to back up. Two backups in one second: both kept.
+    let backups = || {
+        std::fs::read_dir(p.root())
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "bak"))
+            .count()
+    };
+    let out = p.entmig(&["run", "--backup"]).ok();
+    assert!(!out.stderr.contains("Backed up"), "{}", out.stderr);
+    for _ in 0..2 {
+        p.entmig(&["revert"]).ok();
+        p.entmig(&["run", "--backup"])
+            .ok()
+            .stderr_has(&["Backed up default to"]);
+    }
+    assert_eq!(backups(), 3);
 }
