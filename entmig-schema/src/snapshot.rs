@@ -113,16 +113,18 @@ pub fn read(text: &str) -> Result<Snapshot, SnapshotError> {
         });
     }
     let envelope: Envelope = serde_json::from_str(text)?;
-    let schema = Schema::from_tables(envelope.tables);
+    // Over the tables as the file lists them: reformatting the file changes nothing, any
+    // other edit (a merge among them) does.
     let provenance = match envelope.digest {
         None => Provenance::Unrecorded,
-        Some(recorded) if recorded == digest(&canonical(&schema)) => {
+        Some(recorded) if recorded == digest(&envelope.tables) => {
             Provenance::After(envelope.migration)
         }
         Some(_) => Provenance::Edited {
             after: envelope.migration,
         },
     };
+    let schema = Schema::from_tables(envelope.tables);
     Ok(Snapshot { schema, provenance })
 }
 
