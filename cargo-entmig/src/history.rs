@@ -31,6 +31,9 @@ pub struct History {
     /// Module files in the folder that `mod.rs` does not list (an interrupted `make`, or a
     /// module not added to the list).
     pub unlisted: Vec<PathBuf>,
+    /// `false` for a snapshot written by an entmig that did not record its migration and
+    /// digest: trusted, and written in the current form by the next command that writes it.
+    pub recorded: bool,
 }
 
 /// Why a snapshot does not describe the migrations it sits beside.
@@ -89,6 +92,7 @@ impl History {
         }
         let newest = modules.last().map(|m| id_of(m));
         let snapshot_path = dir.join(SNAPSHOT);
+        let mut recorded = true;
         let (snapshot, stale) = match std::fs::read_to_string(&snapshot_path) {
             Ok(text) => {
                 let read = snapshot::read(&text).map_err(|e| {
@@ -102,7 +106,11 @@ impl History {
                         Some(Stale::Behind { recorded, newest })
                     }
                     Provenance::Edited { .. } => Some(Stale::Edited),
-                    Provenance::After(_) | Provenance::Unrecorded => None,
+                    Provenance::Unrecorded => {
+                        recorded = false;
+                        None
+                    }
+                    Provenance::After(_) => None,
                 };
                 (read.schema, stale)
             }
@@ -122,6 +130,7 @@ impl History {
             snapshot,
             stale,
             unlisted,
+            recorded,
         })
     }
 
@@ -195,6 +204,7 @@ impl History {
         write(&self.dir.join(SNAPSHOT), &text)?;
         self.snapshot = schema.clone();
         self.stale = None;
+        self.recorded = true;
         Ok(())
     }
 

@@ -614,15 +614,20 @@ fn snapshot(project: &Project, term: &Term) -> Result<()> {
     let rebuilt = make::rebuilt_snapshot(project, &history, term)?;
     let path = make::relative(&history.dir.join(history::SNAPSHOT));
     let d = entmig_schema::diff(&history.snapshot, &rebuilt);
-    if d.is_empty() && history.stale.is_none() {
+    if d.is_empty() && history.stale.is_none() && history.recorded {
         term.status("Checked", &format!("{path} matches the migrations"));
         return Ok(());
     }
-    if !d.is_empty() {
+    if d.is_empty() {
+        // The same schema: only its record is new. Its column order stays (the rebuilt one
+        // lists added columns last).
+        let same = history.snapshot.clone();
+        history.write_snapshot(&same)?;
+    } else {
         println!("The migrations make changes that {path} did not hold:");
         make::print_steps(&d, term);
+        history.write_snapshot(&rebuilt)?;
     }
-    history.write_snapshot(&rebuilt)?;
     term.status("Rebuilt", &path);
     Ok(())
 }
