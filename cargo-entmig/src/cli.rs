@@ -143,9 +143,15 @@ pub struct RevertArgs {
     /// How many migrations to undo, newest first.
     #[arg(long, conflicts_with = "to")]
     pub steps: Option<usize>,
-    /// Undo every migration newer than this one.
+    /// Undo every migration applied after this one (an id, or a unique part of it).
     #[arg(long, value_name = "ID")]
     pub to: Option<String>,
+    /// Print the steps and SQL each target would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Revert without asking, even when a step drops data.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// `describe`.

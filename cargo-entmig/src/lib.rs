@@ -322,12 +322,69 @@ fn revert(project: &Project, args: &RevertArgs, term: &Term) -> Result<()> {
         }
         None => None,
     };
-    let call: Vec<&str> = match &to {
-        Some(id) => vec!["revert", "--to", id],
-        None => vec!["revert", "--steps", &steps],
+    let which: Vec<&str> = match &to {
+        Some(id) => vec!["--to", id],
+        None => vec!["--steps", &steps],
+    };
+    let call = |command: &'static str| {
+        let mut call = vec![command];
+        call.extend(which.iter().copied());
+        call
     };
     each_target(&targets, term, |target| {
-        let result = runner.call(&call, Some(&target.url), progress(term))?;
+        // What would be undone: printed for --dry-run, and asked about when it loses data.
+        let preview = runner.call(&call("revert-plan"), Some(&target.url), |_| {})?;
+        check_result(&preview)?;
+        let undo: Vec<&Json> = preview
+            .get("migrations")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        if args.dry_run {
+            if undo.is_empty() {
+                println!("-- {}: nothing to revert", target.name);
+            }
+            for m in &undo {
+                println!("-- revert {} on {}", text(m, "id"), target.name);
+                for sql in m.get("sql").and_then(Json::as_array).into_iter().flatten() {
+                    println!("{};", sql.as_str().unwrap_or_default());
+                }
+            }
+            return Ok(());
+        }
+        let losing: Vec<&str> = undo
+            .iter()
+            .filter(|m| m.get("destructive").and_then(Json::as_bool) == Some(true))
+            .map(|m| text(m, "id"))
+            .collect();
+        if !losing.is_empty() && !args.yes && term::interactive() {
+            for m in &undo {
+                println!("Reverting {} on {}:", text(m, "id"), target.name);
+                for step in m
+                    .get("steps")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    println!("  - {}", step.as_str().unwrap_or_default());
+                }
+            }
+            if !term::confirm(
+                &format!(
+                    "The down steps of {} drop data. Revert on {}?",
+                    losing.join(", "),
+                    target.name
+                ),
+                false,
+            ) {
+                return Err(Error::msg(format!(
+                    "cancelled; nothing reverted on {}",
+                    target.name
+                )));
+            }
+        }
+        let result = runner.call(&call("revert"), Some(&target.url), progress(term))?;
         let reverted = done(&result);
         check_result(&result)?;
         if reverted.is_empty() {

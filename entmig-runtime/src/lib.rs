@@ -51,7 +51,9 @@ pub use entmig_schema::{
 };
 pub use error::{Error, Result};
 pub use migration::{MigrationTrait, Plan};
-pub use migrator::{Event, MigrationStatus, Migrator, Report, Revert, RunError, RunOptions, State};
+pub use migrator::{
+    Event, MigrationStatus, Migrator, Report, Revert, RunError, RunOptions, State, Undo,
+};
 pub use sync::{SyncOptions, SyncReport};
 pub use url::DatabaseUrl;
 pub use value::Value;

@@ -463,20 +463,8 @@ impl Migrator {
         }
         let applied = read_applied(db)?;
         self.check_applied(&applied)?;
-        // Undone in the reverse of the order they were applied: a migration applied late
-        // with `force` is newer than the ones its id sorts after. Within a second, by id.
-        let mut newest_first: Vec<&Applied> = applied.values().collect();
-        newest_first.sort_by(|a, b| (&b.applied_at, &b.id).cmp(&(&a.applied_at, &a.id)));
-        let newest_first: Vec<&String> = newest_first.into_iter().map(|a| &a.id).collect();
-        let chosen: Vec<&String> = match &which {
-            Revert::Steps(n) => newest_first.into_iter().take(*n).collect(),
-            Revert::To(id) => {
-                if !applied.contains_key(id) {
-                    return Err(Error::NotApplied { id: id.clone() });
-                }
-                newest_first.into_iter().take_while(|a| *a != id).collect()
-            }
-        };
+        let chosen = to_revert(&applied, &which)?;
+        let chosen: Vec<&String> = chosen.iter().collect();
         let backend = db.backend();
         let mut schema = if chosen.is_empty() {
             Schema::new()
@@ -612,6 +600,39 @@ impl Migrator {
         Ok(())
     }
 
+    /// What `revert` would undo on `db` now, newest first: each migration's `down`, its steps
+    /// and its SQL rendered against the live schema as the reverts before it leave it. Reads
+    /// only.
+    pub fn revert_sql(&self, db: &mut Database, which: Revert) -> Result<Vec<Undo>> {
+        if !db.driver().has_table(TRACKING_TABLE)? {
+            return Ok(Vec::new());
+        }
+        let applied = read_applied(db)?;
+        self.check_applied(&applied)?;
+        let chosen = to_revert(&applied, &which)?;
+        let backend = db.backend();
+        let mut schema = db.introspect()?;
+        let mut out = Vec::new();
+        for id in chosen {
+            let entry = self
+                .entries
+                .iter()
+                .find(|e| e.id == *id)
+                .ok_or_else(|| Error::MissingMigration { id: id.clone() })?;
+            let plan = Plan::of(entry.migration(), Direction::Down);
+            out.push(Undo {
+                id: id.clone(),
+                steps: plan.steps().iter().map(ToString::to_string).collect(),
+                destructive: plan
+                    .steps()
+                    .iter()
+                    .any(|s| matches!(s, Step::Op(op) if op.is_destructive())),
+                sql: plan_sql(&plan, backend, &mut schema)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// The SQL that `run` would execute on `db` now: each pending migration's `up`, rendered
     /// against the live schema as the migrations before it leave it. Reads only.
     pub fn pending_sql(&self, db: &mut Database) -> Result<Vec<(String, Vec<String>)>> {
@@ -643,6 +664,37 @@ impl Migrator {
         }
         Ok(out)
     }
+}
+
+/// One migration that `revert` would undo ([`Migrator::revert_sql`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undo {
+    /// Its id.
+    pub id: String,
+    /// The steps of its `down`, one line each.
+    pub steps: Vec<String>,
+    /// Whether a step of its `down` loses data (drops a table or a column).
+    pub destructive: bool,
+    /// Their SQL.
+    pub sql: Vec<String>,
+}
+
+/// The applied migrations that `which` undoes, newest first — in the reverse of the order they
+/// were applied, so that one applied late with `force` is newer than those its id sorts after
+/// (within a second, by id).
+fn to_revert(applied: &BTreeMap<String, Applied>, which: &Revert) -> Result<Vec<String>> {
+    let mut newest_first: Vec<&Applied> = applied.values().collect();
+    newest_first.sort_by(|a, b| (&b.applied_at, &b.id).cmp(&(&a.applied_at, &a.id)));
+    let newest_first = newest_first.into_iter().map(|a| a.id.clone());
+    Ok(match which {
+        Revert::Steps(n) => newest_first.take(*n).collect(),
+        Revert::To(id) => {
+            if !applied.contains_key(id) {
+                return Err(Error::NotApplied { id: id.clone() });
+            }
+            newest_first.take_while(|a| a != id).collect()
+        }
+    })
 }
 
 /// The statements of a plan for `backend`, rendered against `schema`, which follows along.

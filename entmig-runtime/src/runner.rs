@@ -131,12 +131,20 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
                 }
             }
         }
+        Some("revert-plan") => {
+            let mut db = connect_reading()?;
+            let undo = migrator
+                .revert_sql(&mut db, which(&value))
+                .map_err(|e| e.to_string())?;
+            let rows: Vec<Json> = undo
+                .iter()
+                .map(|u| json!({ "id": u.id, "steps": u.steps, "destructive": u.destructive, "sql": u.sql }))
+                .collect();
+            print(json!({ "result": "revert-plan", "migrations": rows }));
+        }
         Some("revert") => {
             let mut db = connect_reading()?;
-            let which = match value("--to") {
-                Some(id) => Revert::To(id),
-                None => Revert::Steps(value("--steps").and_then(|s| s.parse().ok()).unwrap_or(1)),
-            };
+            let which = which(&value);
             match migrator.revert_with(&mut db, which, &options(false)) {
                 Ok(report) => print(json!({ "result": "ok", "done": done(&report) })),
                 Err(failure) => {
@@ -251,6 +259,14 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
         other => return Err(format!("unknown runner command {other:?}")),
     }
     Ok(())
+}
+
+/// `--to ID` or `--steps N` (default 1).
+fn which(value: &dyn Fn(&str) -> Option<String>) -> Revert {
+    match value("--to") {
+        Some(id) => Revert::To(id),
+        None => Revert::Steps(value("--steps").and_then(|s| s.parse().ok()).unwrap_or(1)),
+    }
 }
 
 /// The failure was printed with its report already.

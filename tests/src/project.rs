@@ -351,6 +351,46 @@ impl Project {
         )
     }
 
+    /// [`Project::entmig`] at a terminal, as a person runs it: under `script`, which gives it
+    /// a pseudo-terminal and types `answers` (one line a question). What it printed, its
+    /// questions and the echoed answers among it, is all in `stdout`.
+    pub fn entmig_at_a_terminal(&self, args: &[&str], answers: &str) -> Output {
+        let quote = |word: &str| format!("'{}'", word.replace('\'', "'\\''"));
+        let mut line = vec![quote(&entmig_binary().to_string_lossy())];
+        line.extend(args.iter().map(|a| quote(a)));
+        line.extend(["--color", "never"].map(String::from));
+        let line = line.join(" ");
+        let mut command = Command::new("script");
+        command
+            .args(["-qec", &line, "/dev/null"])
+            .current_dir(self.root())
+            .env("ENTMIG_RUNNER_TARGET_DIR", runner_target_dir())
+            .env("CARGO", cargo())
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("script (util-linux) runs");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin
+                .write_all(answers.as_bytes())
+                .expect("type the answers");
+        }
+        let output = child.wait_with_output().expect("script ends");
+        Output {
+            command: format!("{} (at a terminal, answering {answers:?})", args.join(" ")),
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     /// `cargo run --quiet` of the crate itself, built into one shared target folder, with
     /// `env`.
     pub fn cargo_run(&self, env: &[(&str, &str)]) -> Output {

@@ -530,3 +530,64 @@ pub struct Everything {
     p.entmig(&["revert", "--steps", "2"]).ok();
     assert_eq!(Sqlite::open(&p.db_path()).tables(), ["entmig_migrations"]);
 }
+
+/// The questions `make` and `revert` ask at a terminal, answered as a person would: a rename
+/// confirmed, a bad fill value asked again, a revert that drops data declined and then accepted.
+#[test]
+fn questions_at_a_terminal() {
+    let p = Project::new("asks", &user_with("pub handle: String,"));
+    p.entmig(&["make", "init", "--no-input"]).ok();
+    p.entmig(&["run"]).ok();
+    Sqlite::open(&p.db_path())
+        .execute("INSERT INTO users (email, handle) VALUES ('ann@example.com', 'ann')");
+
+    p.entities(&user_with("pub username: String,\n    pub score: i32,"));
+    // Renamed? yes. score for the rows there: `abc` (refused), then 5. Write it? (enter: yes)
+    let made = p.entmig_at_a_terminal(&["make", "grow"], "y\nabc\n5\n\n");
+    assert_eq!(made.code, Some(0), "{made:?}");
+    for asked in [
+        "Was the column users.handle renamed to users.username?",
+        "users.score (integer) is NOT NULL and has no default.",
+        "`abc` is not an integer value",
+        "rename column users.handle to username",
+        "add column users.score integer NOT NULL (existing rows: 5)",
+        "Write this migration? [Y/n]",
+    ] {
+        assert!(
+            made.stdout.contains(asked),
+            "`{asked}` in:\n{}",
+            made.stdout
+        );
+    }
+    p.entmig(&["run"]).ok();
+    assert_eq!(
+        Sqlite::open(&p.db_path()).rows("SELECT username || ' ' || score FROM users"),
+        ["ann 5"]
+    );
+
+    // Reverting drops users.score: asked first, and no is no.
+    let declined = p.entmig_at_a_terminal(&["revert"], "n\n");
+    assert_eq!(declined.code, Some(1), "{declined:?}");
+    assert!(
+        declined.stdout.contains("drop column users.score")
+            && declined
+                .stdout
+                .contains("drop data. Revert on default? [y/N]")
+            && declined
+                .stdout
+                .contains("cancelled; nothing reverted on default"),
+        "{}",
+        declined.stdout
+    );
+    assert_eq!(Sqlite::open(&p.db_path()).columns("users").len(), 4);
+    p.entmig(&["revert", "--dry-run"]).ok().stdout_has(&[
+        "-- revert ",
+        "ALTER TABLE \"users\" RENAME COLUMN \"username\" TO \"handle\"",
+    ]);
+    let accepted = p.entmig_at_a_terminal(&["revert"], "y\n");
+    assert_eq!(accepted.code, Some(0), "{accepted:?}");
+    assert_eq!(
+        Sqlite::open(&p.db_path()).rows("SELECT handle FROM users"),
+        ["ann"]
+    );
+}
