@@ -472,11 +472,7 @@ impl Migrator {
             db.introspect()?
         };
         for id in chosen {
-            let entry = self
-                .entries
-                .iter()
-                .find(|e| e.id == *id)
-                .ok_or_else(|| Error::MissingMigration { id: id.clone() })?;
+            let entry = self.applied_entry(id)?;
             emit(
                 options,
                 Event::Started {
@@ -600,6 +596,14 @@ impl Migrator {
         Ok(())
     }
 
+    /// The migration of an id the database records, which `revert` needs the code of.
+    fn applied_entry(&self, id: &str) -> Result<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| Error::MissingMigration { id: id.to_owned() })
+    }
+
     /// What `revert` would undo on `db` now, newest first: each migration's `down`, its steps
     /// and its SQL rendered against the live schema as the reverts before it leave it. Reads
     /// only.
@@ -614,11 +618,7 @@ impl Migrator {
         let mut schema = db.introspect()?;
         let mut out = Vec::new();
         for id in chosen {
-            let entry = self
-                .entries
-                .iter()
-                .find(|e| e.id == *id)
-                .ok_or_else(|| Error::MissingMigration { id: id.clone() })?;
+            let entry = self.applied_entry(&id)?;
             let plan = Plan::of(entry.migration(), Direction::Down);
             out.push(Undo {
                 id: id.clone(),

@@ -532,6 +532,17 @@ pub fn id(module: &str) -> &str {
     module.strip_prefix('m').unwrap_or(module)
 }
 
+/// The smallest entity: a users table with a key and an email.
+pub const ONE_USER: &str = r#"
+#[derive(Entity)]
+#[entmig(table = "users")]
+pub struct User {
+    #[entmig(primary_key, auto_increment)]
+    pub id: i64,
+    pub email: String,
+}
+"#;
+
 /// The entities of the end-to-end tests' main story, before the change.
 pub const STORY_V1: &str = r#"
 #[derive(Entity)]

@@ -6,7 +6,7 @@
 //! entmig-runtime and SQLite.
 
 use entmig_schema::snapshot;
-use entmig_tests::project::{Project, STORY_V1, STORY_V2, Sqlite, id};
+use entmig_tests::project::{ONE_USER, Project, STORY_V1, STORY_V2, Sqlite, id};
 
 const STORY_V1_USERS: [&str; 3] = [
     "id INTEGER NOT NULL PK",
@@ -328,16 +328,6 @@ pub struct Product {
         .ok()
         .stdout_has(&[&format!("applied  {}", id(&add_price))]);
 }
-
-const ONE_USER: &str = r#"
-#[derive(Entity)]
-#[entmig(table = "users")]
-pub struct User {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    pub email: String,
-}
-"#;
 
 #[test]
 fn bad_inputs_are_one_clear_line() {

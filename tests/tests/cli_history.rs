@@ -3,17 +3,7 @@
 //! out that each message gives, followed to the letter on real crates and SQLite files.
 
 use entmig_schema::snapshot;
-use entmig_tests::project::{Project, Sqlite, id};
-
-const ONE_USER: &str = r#"
-#[derive(Entity)]
-#[entmig(table = "users")]
-pub struct User {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    pub email: String,
-}
-"#;
+use entmig_tests::project::{ONE_USER, Project, Sqlite, id};
 
 /// `ONE_USER` with more fields after `email`.
 fn user_with(fields: &str) -> String {

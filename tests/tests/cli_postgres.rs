@@ -9,7 +9,7 @@
 
 use entmig_runtime::{Database, Schema, Value, diff, snapshot};
 use entmig_tests::db::{TestDb, postgres_url};
-use entmig_tests::project::{Output, Project, STORY_V1, STORY_V2, Sqlite, id};
+use entmig_tests::project::{ONE_USER, Output, Project, STORY_V1, STORY_V2, Sqlite, id};
 
 const STORY_V1_USERS: [&str; 3] = [
     "id bigint NOT NULL IDENTITY",
@@ -21,16 +21,6 @@ const STORY_POSTS: [&str; 3] = [
     "author_id bigint NOT NULL",
     "title text NOT NULL",
 ];
-
-const ONE_USER: &str = r#"
-#[derive(Entity)]
-#[entmig(table = "users")]
-pub struct User {
-    #[entmig(primary_key, auto_increment)]
-    pub id: i64,
-    pub email: String,
-}
-"#;
 
 /// A PostgreSQL database opened directly, to see what the commands did. Reads the server's
 /// catalogs, not entmig's introspection, so the two check each other.
