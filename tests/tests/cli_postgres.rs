@@ -582,3 +582,69 @@ fn dry_run_prints_postgres_sql_then_concurrent_runs_take_turns() {
         .ok()
         .stdout_has(&["-- DATABASE_URL: up to date"]);
 }
+
+/// What the rows get on PostgreSQL: a text fill stays text, and a column made NOT NULL has its
+/// NULLs filled before `SET NOT NULL`, in the migration's transaction.
+#[test]
+fn fills_and_nulls_made_not_null_on_postgres() {
+    let Some(server) = TestDb::postgres() else {
+        return;
+    };
+    let nick = |ty: &str| {
+        ONE_USER.replace(
+            "pub email: String,",
+            &format!("pub email: String,\n    pub nick: {ty},"),
+        )
+    };
+    let mut p = Project::new("pg_fills", &nick("Option<String>"));
+    p.set_env("DATABASE_URL", server.url());
+    let mut db = Pg::open(server.url());
+    p.entmig(&["make", "init", "--no-input"]).ok();
+    p.entmig(&["run"]).ok();
+    db.execute("INSERT INTO users (email, nick) VALUES ('ann@example.com', NULL), ('bob@example.com', 'bee')");
+
+    p.entities(&nick("String").replace(
+        "pub nick: String,",
+        "pub nick: String,\n    pub zip: String,",
+    ));
+    p.entmig(&[
+        "make",
+        "grow",
+        "--no-input",
+        "--fill",
+        "users.zip=01234",
+        "--fill",
+        "users.nick=@email",
+    ])
+    .ok();
+    p.entmig(&["run"]).ok();
+    assert_eq!(
+        db.columns("users"),
+        [
+            "id bigint NOT NULL IDENTITY",
+            "email text NOT NULL",
+            "nick text NOT NULL",
+            "zip text NOT NULL",
+        ]
+    );
+    assert_eq!(
+        db.rows("SELECT email, nick, zip FROM users ORDER BY id"),
+        [
+            "ann@example.com|ann@example.com|01234",
+            "bob@example.com|bee|01234"
+        ]
+    );
+    p.entmig(&["revert"]).ok();
+    assert_eq!(
+        db.columns("users"),
+        [
+            "id bigint NOT NULL IDENTITY",
+            "email text NOT NULL",
+            "nick text",
+        ]
+    );
+    assert_eq!(
+        db.rows("SELECT nick FROM users ORDER BY id"),
+        ["ann@example.com", "bee"]
+    );
+}
