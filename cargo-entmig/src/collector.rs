@@ -32,6 +32,7 @@ pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
         seen: BTreeSet::new(),
         found: Vec::new(),
         errors: Vec::new(),
+        imports: BTreeMap::new(),
     };
     for root in roots {
         let dir = root.parent().unwrap_or(Path::new(".")).to_owned();
@@ -47,7 +48,7 @@ pub fn collect(roots: &[PathBuf], skip: &Path) -> Result<Schema> {
                 .join("\n"),
         ));
     }
-    resolve(walker.found)
+    resolve(walker.found, &walker.imports)
 }
 
 /// Entities read while `cargo metadata` still runs, from where the package most likely is: the
@@ -98,6 +99,21 @@ struct Walker {
     seen: BTreeSet<PathBuf>,
     found: Vec<Found>,
     errors: Vec<Error>,
+    /// The `use` declarations of each module, by module path: what `references` names there.
+    imports: Imports,
+}
+
+/// The `use` declarations of each module, by module path.
+type Imports = BTreeMap<Vec<String>, Vec<Import>>;
+
+/// One name a `use` brings into a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Import {
+    /// `use a::b::User;` (`name` "User") or `use a::b::User as Author;` (`name` "Author"),
+    /// with the path as written.
+    Name { name: String, path: Vec<String> },
+    /// `use a::b::*;`.
+    Glob { path: Vec<String> },
 }
 
 /// Where the items being read sit: their file, the folder of their child modules' files, and
@@ -175,6 +191,10 @@ impl Walker {
                     }
                 }
                 Item::Mod(module) if !is_cfg_test(&module.attrs) => self.module(module, place),
+                Item::Use(item) if item.leading_colon.is_none() && !is_cfg_test(&item.attrs) => {
+                    let imports = self.imports.entry(place.module.clone()).or_default();
+                    flatten_use(&item.tree, &mut Vec::new(), imports);
+                }
                 _ => {}
             }
         }
@@ -326,12 +346,12 @@ fn path_attribute(attrs: &[Attribute]) -> Option<PathBuf> {
 
 /// Resolves `references = "Entity"` and builds the schema. Two entities with one table name are
 /// an error naming both.
-fn resolve(found: Vec<Found>) -> Result<Schema> {
+fn resolve(found: Vec<Found>, imports: &Imports) -> Result<Schema> {
     let mut tables: BTreeMap<String, (Table, &Found)> = BTreeMap::new();
     let mut errors = Vec::new();
     for f in &found {
         let lookup = |path: &syn::Path| {
-            find_entity(&found, f, path).map(|e| {
+            find_entity(&found, imports, f, path).map(|e| {
                 (
                     e.entity.table.name.clone(),
                     e.entity.table.primary_key.clone(),
@@ -375,11 +395,124 @@ fn resolve(found: Vec<Found>) -> Result<Schema> {
     Ok(Schema::from_tables(tables.into_values().map(|(t, _)| t)))
 }
 
-/// The entity that `path`, written in `from`'s module, names: the one entity of that name, or
-/// among several the one in the module the path leads to (as rustc reads it, relative to
-/// `from`'s module, or from the crate root).
+/// The names a `use` tree brings in.
+fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<Import>) {
+    let ident = |i: &syn::Ident| i.to_string().trim_start_matches("r#").to_owned();
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(ident(&p.ident));
+            flatten_use(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) if n.ident == "self" => {
+            if let Some(last) = prefix.last() {
+                out.push(Import::Name {
+                    name: last.clone(),
+                    path: prefix.clone(),
+                });
+            }
+        }
+        syn::UseTree::Name(n) => {
+            let mut path = prefix.clone();
+            path.push(ident(&n.ident));
+            out.push(Import::Name {
+                name: ident(&n.ident),
+                path,
+            });
+        }
+        syn::UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            if r.ident != "self" {
+                path.push(ident(&r.ident));
+            }
+            out.push(Import::Name {
+                name: ident(&r.rename),
+                path,
+            });
+        }
+        syn::UseTree::Glob(_) => out.push(Import::Glob {
+            path: prefix.clone(),
+        }),
+        syn::UseTree::Group(g) => {
+            for tree in &g.items {
+                flatten_use(tree, prefix, out);
+            }
+        }
+    }
+}
+
+/// Where a path written in `module` may lead, as `(module, name)` from the crate root, most
+/// likely first, the way rustc resolves it: `crate::`, `self::` and `super::` paths; a first
+/// segment brought in by a `use` of the module; an item of the module itself; a name of a
+/// glob import; and, last, the path read from the crate root.
+fn destinations(
+    imports: &Imports,
+    module: &[String],
+    segments: &[String],
+    depth: usize,
+) -> Vec<(Vec<String>, String)> {
+    let Some((name, prefix)) = segments.split_last() else {
+        return Vec::new();
+    };
+    if depth > 8 {
+        return Vec::new();
+    }
+    let first = prefix.first().map(String::as_str).unwrap_or(name.as_str());
+    let mut out = Vec::new();
+    match first {
+        "crate" if !prefix.is_empty() => out.push((prefix[1..].to_vec(), name.clone())),
+        "self" | "super" => {
+            // The rest of the path is read in the module these lead to, imports and all.
+            let mut at = module.to_vec();
+            let mut rest = segments;
+            while let Some((segment, tail)) = rest.split_first() {
+                match segment.as_str() {
+                    "self" => {}
+                    "super" => {
+                        at.pop();
+                    }
+                    _ => break,
+                }
+                rest = tail;
+            }
+            out.extend(destinations(imports, &at, rest, depth + 1));
+        }
+        _ => {
+            let here = imports.get(module).map(Vec::as_slice).unwrap_or_default();
+            for import in here {
+                match import {
+                    Import::Name { name: bound, path } if bound == first => {
+                        let mut expanded = path.clone();
+                        expanded.extend(segments.iter().skip(1).cloned());
+                        out.extend(destinations(imports, module, &expanded, depth + 1));
+                    }
+                    _ => {}
+                }
+            }
+            let mut local = module.to_vec();
+            local.extend(prefix.iter().cloned());
+            out.push((local, name.clone()));
+            if prefix.is_empty() {
+                for import in here {
+                    if let Import::Glob { path } = import {
+                        let mut expanded = path.clone();
+                        expanded.push(name.clone());
+                        out.extend(destinations(imports, module, &expanded, depth + 1));
+                    }
+                }
+            }
+            out.push((prefix.to_vec(), name.clone()));
+        }
+    }
+    out
+}
+
+/// The entity that `path`, written in `from`'s module, names: the one at a destination rustc
+/// would take ([`destinations`]), else the one entity of that name; several of that name
+/// with none at a destination is an ambiguity.
 fn find_entity<'a>(
     found: &'a [Found],
+    imports: &Imports,
     from: &Found,
     path: &syn::Path,
 ) -> std::result::Result<&'a Found, LookupError> {
@@ -388,55 +521,36 @@ fn find_entity<'a>(
         .iter()
         .map(|s| s.ident.to_string().trim_start_matches("r#").to_owned())
         .collect();
-    let Some((name, prefix)) = segments.split_last() else {
+    let Some(name) = segments.last() else {
         return Err(LookupError::Unknown);
     };
+    if path.leading_colon.is_none() {
+        for (module, item) in destinations(imports, &from.module, &segments, 0) {
+            if let Some(entity) = found
+                .iter()
+                .find(|f| f.module == module && f.entity.ident == item)
+            {
+                return Ok(entity);
+            }
+        }
+    }
     let named: Vec<&Found> = found.iter().filter(|f| f.entity.ident == name).collect();
     match named.as_slice() {
-        [] => return Err(LookupError::Unknown),
-        [one] => return Ok(one),
-        _ => {}
+        [] => Err(LookupError::Unknown),
+        [one] => Ok(one),
+        several => Err(LookupError::Ambiguous(
+            several
+                .iter()
+                .map(|f| {
+                    std::iter::once("crate")
+                        .chain(f.module.iter().map(String::as_str))
+                        .chain(std::iter::once(name.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("::")
+                })
+                .collect(),
+        )),
     }
-    let mut modules = Vec::new();
-    match prefix.first().map(String::as_str) {
-        Some("crate") => modules.push(prefix[1..].to_vec()),
-        // `::name::Entity` is another crate's, which entmig does not read.
-        _ if path.leading_colon.is_some() => {}
-        _ => {
-            let mut relative = from.module.clone();
-            let mut rest = prefix;
-            while let Some((first, tail)) = rest.split_first() {
-                match first.as_str() {
-                    "self" => {}
-                    "super" => {
-                        relative.pop();
-                    }
-                    _ => break,
-                }
-                rest = tail;
-            }
-            relative.extend(rest.iter().cloned());
-            modules.push(relative);
-            modules.push(prefix.to_vec());
-        }
-    }
-    for module in &modules {
-        if let Some(entity) = named.iter().find(|f| f.module == *module) {
-            return Ok(entity);
-        }
-    }
-    Err(LookupError::Ambiguous(
-        named
-            .iter()
-            .map(|f| {
-                std::iter::once("crate")
-                    .chain(f.module.iter().map(String::as_str))
-                    .chain(std::iter::once(name.as_str()))
-                    .collect::<Vec<_>>()
-                    .join("::")
-            })
-            .collect(),
-    ))
 }
 
 #[cfg(test)]
@@ -625,6 +739,56 @@ mod tests {
             ),
             "{error}"
         );
+    }
+
+    /// `use` declarations are followed as rustc follows them: a name, a rename, a glob, and a
+    /// `super::` path that lands on an import.
+    #[test]
+    fn references_follow_use_declarations() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let user = |table: &str| {
+            format!(
+                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct User {{ #[entmig(primary_key)] pub id: i64 }}"
+            )
+        };
+        let post = |table: &str, target: &str| {
+            format!(
+                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct Post {{ #[entmig(primary_key)] pub id: i64, #[entmig(references = \"{target}\")] pub author: i64 }}"
+            )
+        };
+        write(
+            root,
+            &[(
+                "src/lib.rs",
+                &format!(
+                    "{}\nmod a {{ {} }}\nmod b {{ {} }}\n\
+                     mod c {{ use crate::b::User; {} }}\n\
+                     mod d {{ use crate::a::{{self as model, User as Author}}; {}\n mod e {{ {} }} }}\n\
+                     mod g {{ use super::b::*; {} }}\n\
+                     mod h {{ use crate::a; {} }}",
+                    user("root_users"),
+                    user("a_users"),
+                    user("b_users"),
+                    post("c_posts", "User"),
+                    post("d_posts", "Author"),
+                    post("e_posts", "super::model::User"),
+                    post("g_posts", "User"),
+                    post("h_posts", "a::User"),
+                ),
+            )],
+        );
+        let schema = collect(&[root.join("src/lib.rs")], &root.join("src/migrations")).unwrap();
+        let target = |table: &str| {
+            schema.tables[table].foreign_keys[0]
+                .referenced_table
+                .clone()
+        };
+        assert_eq!(target("c_posts"), "b_users");
+        assert_eq!(target("d_posts"), "a_users");
+        assert_eq!(target("e_posts"), "a_users");
+        assert_eq!(target("g_posts"), "b_users");
+        assert_eq!(target("h_posts"), "a_users");
     }
 
     #[test]

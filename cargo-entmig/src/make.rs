@@ -3,8 +3,8 @@
 //! get in a new NOT NULL column — is asked (or given with `--rename` / `--fill`).
 
 use entmig_schema::{
-    Backend, Column, ColumnChanges, DefaultValue, Diff, Fill, Op, PossibleRename, Schema, Table,
-    apply_all, diff, diff_accepting, render,
+    Backend, Column, ColumnChanges, ColumnType, DefaultValue, Diff, Fill, Op, PossibleRename,
+    Schema, Table, apply_all, diff, diff_accepting, is_widening, render,
 };
 
 use crate::cli::MakeArgs;
@@ -408,6 +408,26 @@ fn made_not_null<'d>(d: &'d Diff, table: &str, column: &str) -> Option<&'d Colum
     })
 }
 
+/// Whether both databases take the values of a `from` column into a `to` column: the same
+/// type or a wider one, anything into text, and anything to or from a type entmig does not
+/// know (the database is the judge).
+fn copyable(from: &ColumnType, to: &ColumnType) -> bool {
+    let text = |t: &ColumnType| matches!(t, ColumnType::Text | ColumnType::Varchar(_));
+    is_widening(from, to)
+        || text(to)
+        || matches!(from, ColumnType::Custom(_))
+        || matches!(to, ColumnType::Custom(_))
+}
+
+/// "a" or "an", for a type's name.
+fn article(ty: &ColumnType) -> &'static str {
+    if ty.to_string().starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// The `AddColumn` of `table.column` in the diff: its position and column.
 fn added_column<'d>(d: &'d Diff, table: &str, column: &str) -> Option<(usize, &'d Column)> {
     d.ops
@@ -435,9 +455,15 @@ fn fill_for(
 ) -> std::result::Result<Fill, String> {
     let text = text.trim();
     if let Some(source) = text.strip_prefix('@') {
-        return match before {
-            Some(t) if t.column(source).is_some() => Ok(Fill::CopyFrom(source.to_owned())),
-            Some(t) => Err(format!(
+        return match before.map(|t| (t, t.column(source))) {
+            Some((_, Some(copied))) if !copyable(&copied.ty, &added.ty) => Err(format!(
+                "`@{source}` is {} {} column, which does not fit the column's type ({}); copy a column of that type, or give a literal",
+                article(&copied.ty),
+                copied.ty,
+                added.ty
+            )),
+            Some((_, Some(_))) => Ok(Fill::CopyFrom(source.to_owned())),
+            Some((t, None)) => Err(format!(
                 "{table} has no column `{source}` to copy; its columns are: {}",
                 t.columns
                     .iter()
@@ -562,7 +588,6 @@ pub fn relative(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entmig_schema::ColumnType;
 
     #[test]
     fn fill_values_are_read_by_the_column_type() {

@@ -223,6 +223,26 @@ fn cases() -> Vec<(&'static str, Schema, Vec<Op>)> {
             }],
         ),
         (
+            // The copy reads a column added in the same migration: on SQLite a second
+            // rebuild, since a rebuild copies from the table as it was before it.
+            "copy_from_a_column_added_before",
+            base.clone(),
+            vec![
+                Op::AddColumn {
+                    table: "user".into(),
+                    column: Column::new("fallback_group", ColumnType::BigInt),
+                    fill: Some(Fill::Value(DefaultValue::Integer(1))),
+                },
+                Op::AlterColumn {
+                    table: "user".into(),
+                    column: "group_id".into(),
+                    changes: ColumnChanges::new()
+                        .nullable(true, false)
+                        .fill_nulls(Fill::CopyFrom("fallback_group".into())),
+                },
+            ],
+        ),
+        (
             // One rebuild on SQLite, however many of the table's columns change.
             "several_changes_to_one_table",
             base.clone(),

@@ -133,10 +133,7 @@ pub fn render_run(
     };
     if backend == Backend::Sqlite && sqlite::joins_a_rebuild(first) {
         let table = first.table();
-        let run = ops
-            .iter()
-            .take_while(|op| sqlite::joins_a_rebuild(op) && op.table() == table)
-            .count();
+        let run = sqlite::rebuild_run_length(ops, table);
         if run > 1 && ops[..run].iter().any(sqlite::needs_rebuild) {
             let before = schema.table(table).cloned();
             for (i, op) in ops[..run].iter().enumerate() {

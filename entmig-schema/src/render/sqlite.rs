@@ -123,6 +123,39 @@ pub(super) fn needs_rebuild(op: &Op) -> bool {
     }
 }
 
+/// How many ops from the start of `ops` one rebuild of `table` can do: consecutive ops on its
+/// columns, keys and foreign keys, up to one that copies a column an earlier op of the run
+/// added or changed (the rebuild copies from the table as it was before the run, so such a
+/// copy must wait for the next one).
+pub(super) fn rebuild_run_length(ops: &[Op], table: &str) -> usize {
+    let mut changed: Vec<&str> = Vec::new();
+    for (count, op) in ops.iter().enumerate() {
+        if !joins_a_rebuild(op) || op.table() != table {
+            return count;
+        }
+        let copies = match op {
+            Op::AddColumn {
+                fill: Some(Fill::CopyFrom(from)),
+                ..
+            } => Some(from.as_str()),
+            Op::AlterColumn { changes, .. } => match &changes.fill_nulls {
+                Some(Fill::CopyFrom(from)) => Some(from.as_str()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if copies.is_some_and(|from| changed.contains(&from)) {
+            return count;
+        }
+        match op {
+            Op::AddColumn { column, .. } => changed.push(&column.name),
+            Op::AlterColumn { column, .. } => changed.push(column),
+            _ => {}
+        }
+    }
+    ops.len()
+}
+
 /// Consecutive ops on one table, which one rebuild of `old` into `new` does at once: each
 /// rebuild copies every row, so a migration that changes four columns of a large table copies
 /// it once instead of four times.
