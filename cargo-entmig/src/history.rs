@@ -50,6 +50,21 @@ pub enum Stale {
     /// Its tables changed since entmig wrote it: git merged two branches' snapshots, or it
     /// was edited.
     Edited,
+    /// It holds git's conflict markers: a merge left it for a person to resolve.
+    Conflicted,
+    /// It is missing, though migrations are listed.
+    Missing {
+        /// How many.
+        migrations: usize,
+    },
+    /// The newest migration's module changed since the snapshot was written: it may hold
+    /// schema steps written by hand.
+    ModuleEdited {
+        /// Its id.
+        id: String,
+    },
+    /// It cannot be read (only [`History::load_to_rebuild`] takes that as stale).
+    Unreadable(String),
 }
 
 impl std::fmt::Display for Stale {
@@ -66,13 +81,35 @@ impl std::fmt::Display for Stale {
                 f,
                 "{SNAPSHOT} was changed since entmig wrote it (a merge of two branches, or an edit)"
             ),
+            Stale::Conflicted => write!(f, "{SNAPSHOT} holds a merge's conflict markers"),
+            Stale::Missing { migrations } => write!(
+                f,
+                "{SNAPSHOT} is missing, but mod.rs lists {migrations} migration(s)"
+            ),
+            Stale::ModuleEdited { id } => write!(
+                f,
+                "the newest migration, {id}, was edited since `make` wrote {SNAPSHOT} (it may hold schema steps written by hand)"
+            ),
+            Stale::Unreadable(why) => write!(f, "{SNAPSHOT} cannot be read ({why})"),
         }
     }
 }
 
 impl History {
-    /// Reads the folder. A missing folder is an empty history.
+    /// Reads the folder. A missing folder is an empty history. A snapshot that is not JSON
+    /// (but for a merge's conflict markers, which make it stale) is an error that says how to
+    /// restore or rebuild it.
     pub fn load(dir: &Path) -> Result<History> {
+        History::read(dir, false)
+    }
+
+    /// [`History::load`] for `cargo entmig snapshot`, which rebuilds the snapshot: one that
+    /// cannot be read is stale, not an error.
+    pub fn load_to_rebuild(dir: &Path) -> Result<History> {
+        History::read(dir, true)
+    }
+
+    fn read(dir: &Path, tolerant: bool) -> Result<History> {
         let mod_rs = dir.join("mod.rs");
         let modules = if mod_rs.is_file() {
             read_modules(&mod_rs)?
@@ -93,33 +130,50 @@ impl History {
         let newest = modules.last().map(|m| id_of(m));
         let snapshot_path = dir.join(SNAPSHOT);
         let mut recorded = true;
-        let (snapshot, stale) = match std::fs::read_to_string(&snapshot_path) {
-            Ok(text) => {
-                let read = snapshot::read(&text).map_err(|e| {
-                    Error::msg(format!(
-                        "{}: {e}; restore the file from version control, or delete it to have it rebuilt from the migrations",
-                        snapshot_path.display()
-                    ))
-                })?;
-                let stale = match read.provenance {
-                    Provenance::After(recorded) if recorded != newest => {
-                        Some(Stale::Behind { recorded, newest })
-                    }
-                    Provenance::Edited { .. } => Some(Stale::Edited),
-                    Provenance::Unrecorded => {
-                        recorded = false;
-                        None
-                    }
-                    Provenance::After(_) => None,
-                };
-                (read.schema, stale)
+        let newest_module = match modules.last() {
+            Some(m) => {
+                let path = module_file(dir, m);
+                Some(std::fs::read_to_string(&path).map_err(|e| Error::file(&path, e))?)
             }
+            None => None,
+        };
+        let (snapshot, stale) = match std::fs::read_to_string(&snapshot_path) {
+            Ok(text) if has_conflict_markers(&text) => (Schema::new(), Some(Stale::Conflicted)),
+            Ok(text) => match snapshot::read(&text) {
+                Err(e) if tolerant => (Schema::new(), Some(Stale::Unreadable(e.to_string()))),
+                Err(e) => {
+                    return Err(Error::msg(format!(
+                        "{}: {e}; restore the file from version control, or rebuild it from the migrations with `cargo entmig snapshot`",
+                        snapshot_path.display()
+                    )));
+                }
+                Ok(read) => {
+                    let stale = match read.provenance {
+                        Provenance::After(recorded) if recorded != newest => {
+                            Some(Stale::Behind { recorded, newest })
+                        }
+                        Provenance::Edited { .. } => Some(Stale::Edited),
+                        Provenance::Unrecorded => {
+                            recorded = false;
+                            None
+                        }
+                        Provenance::After(_) => match (read.module_digest, &newest_module) {
+                            (Some(written), Some(text))
+                                if written != snapshot::module_digest(text) =>
+                            {
+                                newest.map(|id| Stale::ModuleEdited { id })
+                            }
+                            _ => None,
+                        },
+                    };
+                    (read.schema, stale)
+                }
+            },
             Err(_) if modules.is_empty() => (Schema::new(), None),
             Err(_) => (
                 Schema::new(),
-                Some(Stale::Behind {
-                    recorded: None,
-                    newest,
+                Some(Stale::Missing {
+                    migrations: modules.len(),
                 }),
             ),
         };
@@ -155,7 +209,7 @@ impl History {
                 let parent = parent.map_or("the start".to_owned(), |p| format!("migration {p}"));
                 return Err(Error::msg(format!(
                     "migrations {a} and {b} were both generated after {parent}: two branches were merged; \
-                     revert {b} where it is applied (`cargo entmig revert --to {a}`), delete its file and its line in mod.rs, \
+                     revert {b} where it is applied (`cargo entmig status --target ..` shows where; there it is mostly the newest, which `cargo entmig revert` undoes), delete its file and its line in mod.rs, \
                      and run `cargo entmig make` again, which rebuilds the snapshot from the migrations that remain"
                 )));
             }
@@ -165,12 +219,7 @@ impl History {
 
     /// The file of a module.
     pub fn module_path(&self, module: &str) -> PathBuf {
-        let file = self.dir.join(format!("{module}.rs"));
-        if file.is_file() {
-            file
-        } else {
-            self.dir.join(module).join("mod.rs")
-        }
+        module_file(&self.dir, module)
     }
 
     /// Writes a new migration module, the snapshot after it, and then lists it in `mod.rs`:
@@ -198,9 +247,17 @@ impl History {
         self.write_snapshot(snapshot)
     }
 
-    /// Writes the snapshot: `schema`, as the schema after the newest migration listed.
+    /// Writes the snapshot: `schema`, as the schema after the newest migration listed, whose
+    /// module it records as it is now.
     pub fn write_snapshot(&mut self, schema: &Schema) -> Result<()> {
-        let text = snapshot::write(schema, self.newest_id().as_deref());
+        let module = match self.modules.last() {
+            Some(m) => {
+                let path = self.module_path(m);
+                Some(std::fs::read_to_string(&path).map_err(|e| Error::file(&path, e))?)
+            }
+            None => None,
+        };
+        let text = snapshot::write(schema, self.newest_id().as_deref(), module.as_deref());
         write(&self.dir.join(SNAPSHOT), &text)?;
         self.snapshot = schema.clone();
         self.stale = None;
@@ -227,12 +284,28 @@ pub fn replay(plans: &[Planned]) -> Result<Schema> {
     for plan in plans {
         schema = apply_all(&schema, &plan.ops).map_err(|e| {
             Error::msg(format!(
-                "migration {}: its steps do not apply to the schema of the migrations before it: {e}; fix the migration (or revert and delete it)",
+                "migration {}: its steps do not apply to the schema the migrations before it build ({e}); a table or column made by raw SQL is invisible to entmig: make it with a schema step (m.create_table, m.add_column), or restore {SNAPSHOT} from version control",
                 plan.id
             ))
         })?;
     }
     Ok(schema.without_hints())
+}
+
+/// The file of a module in `dir`: `name.rs`, or `name/mod.rs`.
+fn module_file(dir: &Path, module: &str) -> PathBuf {
+    let file = dir.join(format!("{module}.rs"));
+    if file.is_file() {
+        file
+    } else {
+        dir.join(module).join("mod.rs")
+    }
+}
+
+/// Whether a file holds the lines git writes around a conflict it leaves for a person.
+fn has_conflict_markers(text: &str) -> bool {
+    text.lines()
+        .any(|line| line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> "))
 }
 
 /// `m<digits>_<name>.rs` files in the folder (and `m…/mod.rs` folders) that are not listed.
@@ -281,6 +354,12 @@ pub fn id_of(module: &str) -> String {
 /// The modules listed in `entmig_runtime::migrations! { .. }`.
 fn read_modules(mod_rs: &Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(mod_rs).map_err(|e| Error::file(mod_rs, e))?;
+    if has_conflict_markers(&text) {
+        return Err(Error::msg(format!(
+            "{} holds a merge's conflict markers: keep the migrations of both sides, one module name a line, remove the markers, and run the command again",
+            mod_rs.display()
+        )));
+    }
     let file = syn::parse_file(&text).map_err(|e| Error::syn(mod_rs, &e))?;
     for item in &file.items {
         if let Item::Macro(item) = item {

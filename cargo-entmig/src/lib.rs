@@ -361,13 +361,19 @@ fn revert(project: &Project, args: &RevertArgs, term: &Term) -> Result<()> {
         if !losing.is_empty() && !args.yes && term::interactive() {
             for m in &undo {
                 println!("Reverting {} on {}:", text(m, "id"), target.name);
-                for step in m
+                let losing = m.get("destructive_steps").and_then(Json::as_array);
+                for (i, step) in m
                     .get("steps")
                     .and_then(Json::as_array)
                     .into_iter()
                     .flatten()
+                    .enumerate()
                 {
-                    println!("  - {}", step.as_str().unwrap_or_default());
+                    let mark = match losing.and_then(|l| l.get(i)).and_then(Json::as_bool) {
+                        Some(true) => format!(" {}", term.danger("(destructive: data is lost)")),
+                        _ => String::new(),
+                    };
+                    println!("  - {}{mark}", step.as_str().unwrap_or_default());
                 }
             }
             if !term::confirm(
@@ -401,7 +407,7 @@ fn revert(project: &Project, args: &RevertArgs, term: &Term) -> Result<()> {
 
 fn status(project: &Project, args: &TargetArgs, term: &Term) -> Result<()> {
     let (targets, runner) = prepare(project, args, Branches::Warn, term)?;
-    check_snapshot(project, &runner, term)?;
+    check_snapshot(project, &runner, term);
     each_target(&targets, term, |target| {
         let result = runner.call(&["status"], Some(&target.url), |_| {})?;
         check_result(&result)?;
@@ -584,6 +590,11 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
             newest.other_steps.join("; ")
         )));
     }
+    if let Some(history::Stale::ModuleEdited { .. }) = &history.stale {
+        return Err(Error::msg(format!(
+            "migration {id} was edited since `make` wrote it; amending would lose the edits: edit the module by hand, or revert it where it is applied and write a new migration with `cargo entmig make`"
+        )));
+    }
     // Without --target, every database the settings name: none may have applied it.
     let env = Env::load(project);
     let targets = if args.targets.targets.is_empty() {
@@ -667,8 +678,14 @@ fn amend(project: &Project, args: &AmendArgs, term: &Term) -> Result<()> {
 /// `snapshot`: the snapshot rebuilt from the migrations' compiled steps, and written when it
 /// differs from the file.
 fn snapshot(project: &Project, term: &Term) -> Result<()> {
-    let mut history = History::load(&project.migrations)?;
-    let rebuilt = make::rebuilt_snapshot(project, &history, term)?;
+    let mut history = History::load_to_rebuild(&project.migrations)?;
+    if let Some(stale) = &history.stale {
+        term.warn(&format!("{stale}; rebuilding it from the migrations"));
+    }
+    let rebuilt = order_like(
+        make::rebuilt_snapshot(project, &history, term)?,
+        &history.snapshot,
+    );
     let path = make::relative(&history.dir.join(history::SNAPSHOT));
     let d = entmig_schema::diff(&history.snapshot, &rebuilt);
     if d.is_empty() && history.stale.is_none() && history.recorded {
@@ -689,29 +706,54 @@ fn snapshot(project: &Project, term: &Term) -> Result<()> {
     Ok(())
 }
 
+/// `rebuilt` with each table's columns in the order `reference` has them (the entities' order,
+/// as `make` wrote it), new ones after: a rebuilt snapshot lists added columns last.
+fn order_like(
+    mut rebuilt: entmig_schema::Schema,
+    reference: &entmig_schema::Schema,
+) -> entmig_schema::Schema {
+    for table in rebuilt.tables.values_mut() {
+        if let Some(old) = reference.tables.get(&table.name) {
+            let position = |name: &str| {
+                old.columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .unwrap_or(usize::MAX)
+            };
+            table.columns.sort_by_key(|c| position(&c.name));
+        }
+    }
+    rebuilt
+}
+
 /// Warns when the snapshot does not hold what the migrations' steps build (a hand-written
-/// schema step, a merge): `make` would write a migration against the wrong schema.
-fn check_snapshot(project: &Project, runner: &Runner, term: &Term) -> Result<()> {
-    let history = History::load(&project.migrations)?;
+/// schema step, a merge): `make` would write a migration against the wrong schema. Only
+/// warns: `status` has more to show.
+fn check_snapshot(project: &Project, runner: &Runner, term: &Term) {
+    let history = match History::load(&project.migrations) {
+        Ok(history) => history,
+        Err(error) => return term.warn(&error.to_string()),
+    };
     let path = make::relative(&history.dir.join(history::SNAPSHOT));
     if let Some(stale) = &history.stale {
-        term.warn(&format!(
+        return term.warn(&format!(
             "{stale}; `cargo entmig snapshot` (or the next `make`) rebuilds it"
         ));
-        return Ok(());
     }
-    let rebuilt = history::replay(&runner.plans()?)?;
+    let rebuilt = match runner.plans().and_then(|plans| history::replay(&plans)) {
+        Ok(rebuilt) => rebuilt,
+        Err(error) => return term.warn(&error.to_string()),
+    };
     let d = entmig_schema::diff(&history.snapshot, &rebuilt);
     if let Some(first) = d.ops.first() {
         term.warn(&format!(
-            "{path} does not hold what the migrations do ({first}{}), as after a hand-written schema step; `cargo entmig snapshot` rebuilds it",
+            "{path} does not hold what the migrations do ({first}{}), as after a schema step written by hand or a merge; `cargo entmig snapshot` rebuilds it",
             match d.ops.len() {
                 1 => String::new(),
                 n => format!(", and {} more", n - 1),
             }
         ));
     }
-    Ok(())
 }
 
 fn resolve(project: &Project, args: &ResolveArgs, term: &Term) -> Result<()> {

@@ -44,10 +44,16 @@ pub fn make(
     let mut history = history?;
     history.check_branches()?;
     for path in &history.unlisted {
-        term.warn(&format!(
+        let problem = format!(
             "{} is a migration module that mod.rs does not list (an interrupted make?); list it in mod.rs, or delete it",
             relative(path)
-        ));
+        );
+        // Writing beside it could repeat its steps in a second module.
+        if args.check || args.dry_run {
+            term.warn(&problem);
+        } else {
+            return Err(Error::msg(format!("{problem}, and run make again")));
+        }
     }
     let rebuilt = match history.stale.clone() {
         Some(stale) => {
@@ -255,7 +261,7 @@ pub fn decide(
             let example = &missing[0];
             return Err(Error::msg(format!(
                 "the new column{} {} {} NOT NULL without a default, so rows already there need a value: \
-                 pass --fill {example}=VALUE (one a column), or give the field a default or make it an Option",
+                 pass --fill {example}=VALUE (one flag a column), or give the field a default or make it an Option",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
                 if missing.len() == 1 { "is" } else { "are" },

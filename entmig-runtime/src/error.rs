@@ -128,6 +128,20 @@ pub enum Error {
         /// The migration.
         id: String,
     },
+    /// On SQLite, a table's trigger names a column that the change drops.
+    #[error(
+        "the trigger {trigger} of {table} uses the column {column}, which this change drops; \
+         drop or rewrite the trigger first, in a step before this one \
+         (m.sql(\"DROP TRIGGER {trigger}\"))"
+    )]
+    TriggerUsesColumn {
+        /// The trigger.
+        trigger: String,
+        /// Its table.
+        table: String,
+        /// The dropped column.
+        column: String,
+    },
     /// After the change, rows point at rows that do not exist.
     #[error(
         "the change leaves {count} row(s) of {table} whose foreign key points at a missing row \

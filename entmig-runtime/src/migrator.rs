@@ -620,13 +620,16 @@ impl Migrator {
         for id in chosen {
             let entry = self.applied_entry(&id)?;
             let plan = Plan::of(entry.migration(), Direction::Down);
+            let destructive_steps: Vec<bool> = plan
+                .steps()
+                .iter()
+                .map(|s| matches!(s, Step::Op(op) if op.is_destructive()))
+                .collect();
             out.push(Undo {
                 id: id.clone(),
                 steps: plan.steps().iter().map(ToString::to_string).collect(),
-                destructive: plan
-                    .steps()
-                    .iter()
-                    .any(|s| matches!(s, Step::Op(op) if op.is_destructive())),
+                destructive: destructive_steps.contains(&true),
+                destructive_steps,
                 sql: plan_sql(&plan, backend, &mut schema)?,
             });
         }
@@ -675,6 +678,8 @@ pub struct Undo {
     pub steps: Vec<String>,
     /// Whether a step of its `down` loses data (drops a table or a column).
     pub destructive: bool,
+    /// For each step, whether it loses data.
+    pub destructive_steps: Vec<bool>,
     /// Their SQL.
     pub sql: Vec<String>,
 }

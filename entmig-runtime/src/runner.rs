@@ -138,7 +138,7 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let rows: Vec<Json> = undo
                 .iter()
-                .map(|u| json!({ "id": u.id, "steps": u.steps, "destructive": u.destructive, "sql": u.sql }))
+                .map(|u| json!({ "id": u.id, "steps": u.steps, "destructive": u.destructive, "destructive_steps": u.destructive_steps, "sql": u.sql }))
                 .collect();
             print(json!({ "result": "revert-plan", "migrations": rows }));
         }

@@ -167,6 +167,10 @@ impl DefaultValue {
         let integer = || text.parse::<i64>().ok().map(DefaultValue::Integer);
         let float = || text.parse::<f64>().ok().map(DefaultValue::Float);
         let value = match (quoted, ty) {
+            // SQL's way to put a quote in a quoted string, `'it''s'`, is understood.
+            (Some(inner), _) if text.starts_with('\'') => {
+                DefaultValue::String(inner.replace("''", "'"))
+            }
             (Some(inner), _) => DefaultValue::String(inner.to_owned()),
             (None, T::Boolean) => match text.to_ascii_lowercase().as_str() {
                 "true" => DefaultValue::Bool(true),
@@ -276,6 +280,11 @@ mod tests {
         assert_eq!(read("", T::Text), Ok(D::String(String::new())));
         assert_eq!(read("true", T::Text), Ok(D::String("true".into())));
         assert_eq!(read("\"a b\"", T::Text), Ok(D::String("a b".into())));
+        assert_eq!(read("'it''s'", T::Text), Ok(D::String("it's".into())));
+        assert_eq!(
+            read("' spaced '", T::Text),
+            Ok(D::String(" spaced ".into()))
+        );
         assert_eq!(
             read("2026-01-01", T::Date),
             Ok(D::String("2026-01-01".into()))

@@ -43,6 +43,10 @@ struct Envelope {
     /// [`digest`] of the tables as written; absent in a snapshot of an entmig before 0.1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     digest: Option<String>,
+    /// [`module_digest`] of the newest migration's module as it was when the snapshot was
+    /// written: a module edited since may hold schema steps written by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    module_digest: Option<String>,
     #[serde(default)]
     tables: Vec<Table>,
 }
@@ -54,6 +58,9 @@ pub struct Snapshot {
     pub schema: Schema,
     /// What the file says about where the schema comes from.
     pub provenance: Provenance,
+    /// [`module_digest`] of the newest migration's module when the snapshot was written, if
+    /// recorded.
+    pub module_digest: Option<String>,
 }
 
 /// Where a snapshot's schema comes from.
@@ -77,12 +84,12 @@ struct VersionOnly {
     format_version: u32,
 }
 
-/// Renders `schema` as snapshot text, recorded as the schema after the migration `after`:
-/// pretty JSON, ending in a newline, without rename hints.
+/// Renders `schema` as snapshot text, recorded as the schema after the migration `after`
+/// whose module's text is `module`: pretty JSON, ending in a newline, without rename hints.
 ///
 /// ```
 /// use entmig_schema::{snapshot, Schema};
-/// let text = snapshot::write(&Schema::new(), Some("20261121_101500_create_user"));
+/// let text = snapshot::write(&Schema::new(), Some("20261121_101500_create_user"), None);
 /// let read = snapshot::read(&text).unwrap();
 /// assert_eq!(read.schema, Schema::new());
 /// assert_eq!(
@@ -90,12 +97,13 @@ struct VersionOnly {
 ///     snapshot::Provenance::After(Some("20261121_101500_create_user".into()))
 /// );
 /// ```
-pub fn write(schema: &Schema, after: Option<&str>) -> String {
+pub fn write(schema: &Schema, after: Option<&str>, module: Option<&str>) -> String {
     let tables = canonical(schema);
     let envelope = Envelope {
         format_version: FORMAT_VERSION,
         migration: after.map(str::to_owned),
         digest: Some(digest(&tables)),
+        module_digest: module.map(module_digest),
         tables,
     };
     // Serialising plain owned data to a String cannot fail.
@@ -125,7 +133,11 @@ pub fn read(text: &str) -> Result<Snapshot, SnapshotError> {
         },
     };
     let schema = Schema::from_tables(envelope.tables);
-    Ok(Snapshot { schema, provenance })
+    Ok(Snapshot {
+        schema,
+        provenance,
+        module_digest: envelope.module_digest,
+    })
 }
 
 /// Renders `schema` as snapshot text that records no migration (see [`write`]).
@@ -136,7 +148,7 @@ pub fn read(text: &str) -> Result<Snapshot, SnapshotError> {
 /// assert_eq!(snapshot::from_str(&text).unwrap(), Schema::new());
 /// ```
 pub fn to_string(schema: &Schema) -> String {
-    write(schema, None)
+    write(schema, None, None)
 }
 
 /// The schema of snapshot text, whatever its provenance (see [`read`]).
@@ -151,6 +163,32 @@ fn canonical(schema: &Schema) -> Vec<Table> {
         table.sort();
     }
     tables
+}
+
+/// A digest of a migration module's text that formatting does not change: white space and a
+/// comma before a closing bracket (which rustfmt adds or removes as it breaks lines) are left
+/// out, so that `cargo fmt` or a CRLF checkout is not an edit.
+///
+/// ```
+/// use entmig_schema::snapshot::module_digest;
+/// assert_eq!(
+///     module_digest("m.add(\n    \"a\",\n    \"b\",\n);\r\n"),
+///     module_digest("m.add(\"a\", \"b\");")
+/// );
+/// assert_ne!(module_digest("m.add(\"a\");"), module_digest("m.add(\"b\");"));
+/// ```
+pub fn module_digest(text: &str) -> String {
+    let mut kept: Vec<u8> = Vec::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_whitespace() {
+            continue;
+        }
+        if matches!(byte, b')' | b']' | b'}') && kept.last() == Some(&b',') {
+            kept.pop();
+        }
+        kept.push(byte);
+    }
+    format!("{:016x}", crate::naming::stable_hash(&kept))
 }
 
 /// A digest of the tables: 16 hex digits of a stable hash of their compact JSON.
@@ -226,7 +264,7 @@ mod tests {
 
     #[test]
     fn provenance_tells_a_stale_or_edited_snapshot() {
-        let text = write(&sample(), Some("20260101_000000_init"));
+        let text = write(&sample(), Some("20260101_000000_init"), Some("fn up() {}"));
         assert_eq!(
             read(&text).unwrap().provenance,
             Provenance::After(Some("20260101_000000_init".into()))
@@ -250,6 +288,10 @@ mod tests {
         assert_eq!(
             read(&compact).unwrap().provenance,
             read(&text).unwrap().provenance
+        );
+        assert_eq!(
+            read(&text).unwrap().module_digest,
+            Some(module_digest("fn up() {}"))
         );
         let old = r#"{"format_version": 1, "tables": []}"#;
         assert_eq!(read(old).unwrap().provenance, Provenance::Unrecorded);

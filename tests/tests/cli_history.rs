@@ -164,6 +164,65 @@ fn an_interrupted_make_is_noticed_and_repaired() {
     p.entmig(&["make", "--check"]).ok().stderr_has(&[&format!(
         "src/migrations/{stray}.rs is a migration module that mod.rs does not list"
     )]);
+    p.entities(&user_with(
+        "pub name: Option<String>,\n    pub age: Option<i32>,",
+    ));
+    p.entmig(&["make", "add_age", "--no-input"]).error(&[
+        &format!("src/migrations/{stray}.rs is a migration module that mod.rs does not list"),
+        "list it in mod.rs, or delete it, and run make again",
+    ]);
+    assert_eq!(p.migrations().len(), 3, "nothing written beside it");
+}
+
+#[test]
+fn a_merge_left_in_conflict_and_a_broken_snapshot() {
+    let p = Project::new("conflicted", ONE_USER);
+    p.entmig(&["make", "init", "--no-input"]).ok();
+    p.entities(&user_with("pub name: Option<String>,"));
+    p.entmig(&["make", "add_name", "--no-input"]).ok();
+    let [init, add_name] = <[String; 2]>::try_from(p.migrations()).expect("two migrations");
+    let good = p.read("src/migrations/snapshot.json");
+
+    // git left both sides of the snapshot in the file: it is rebuilt, not read.
+    p.write(
+        "src/migrations/snapshot.json",
+        &format!("<<<<<<< HEAD\n{good}=======\n{good}>>>>>>> other\n"),
+    );
+    p.entmig(&["status"])
+        .ok()
+        .stderr_has(&["snapshot.json holds a merge's conflict markers"]);
+    p.entmig(&["make", "--check"])
+        .ok()
+        .stderr_has(&["rebuilding it from the migrations"]);
+    p.entmig(&["snapshot"])
+        .ok()
+        .stderr_has(&["Rebuilt src/migrations/snapshot.json"]);
+    p.entmig(&["make", "--check"])
+        .ok()
+        .stderr_has(&["the entities match the migrations"]);
+
+    // Not JSON at all: an error that says how out, and `snapshot` is that way.
+    p.write("src/migrations/snapshot.json", "{ not json");
+    p.entmig(&["make", "x", "--no-input"]).error(&[
+        "src/migrations/snapshot.json: the snapshot is not valid",
+        "`cargo entmig snapshot`",
+    ]);
+    p.entmig(&["snapshot"])
+        .ok()
+        .stderr_has(&["snapshot.json cannot be read", "Rebuilt"]);
+    p.entmig(&["make", "--check"]).ok();
+
+    // mod.rs in conflict: what to keep.
+    p.write(
+        "src/migrations/mod.rs",
+        &format!(
+            "entmig_runtime::migrations! {{\n    {init},\n<<<<<<< HEAD\n    {add_name},\n=======\n    m29990101_000000_other,\n>>>>>>> other\n}}\n"
+        ),
+    );
+    p.entmig(&["status"]).error(&[
+        "src/migrations/mod.rs holds a merge's conflict markers",
+        "keep the migrations of both sides",
+    ]);
 }
 
 #[test]
@@ -197,13 +256,18 @@ fn schema_steps_written_by_hand_reach_the_snapshot() {
     p.write(&format!("src/migrations/{add_region}.rs"), &written);
     p.entities(&user_with("pub region: Option<String>,"));
 
-    // The snapshot does not know the hand-written column: every command that can tell says so.
+    // The snapshot does not know the hand-written column, but the module changed since make
+    // wrote it: each command that reads the snapshot notices, and make rebuilds it.
+    let edited = format!(
+        "the newest migration, {}, was edited since `make` wrote snapshot.json",
+        id(&add_region)
+    );
     p.entmig(&["make", "--check"])
-        .fails()
-        .stdout_has(&["add column users.region", "cargo entmig snapshot"]);
+        .ok()
+        .stderr_has(&[&edited, "rebuilding it from the migrations"]);
     p.entmig(&["status"]).ok().stderr_has(&[
-        "snapshot.json does not hold what the migrations do (add column users.region",
-        "`cargo entmig snapshot` rebuilds it",
+        &edited,
+        "`cargo entmig snapshot` (or the next `make`) rebuilds it",
     ]);
     // amend would regenerate the module and lose its SQL.
     p.entmig(&["amend", "--no-input"]).error(&[
@@ -222,6 +286,24 @@ fn schema_steps_written_by_hand_reach_the_snapshot() {
     p.entmig(&["snapshot"])
         .ok()
         .stderr_has(&["matches the migrations"]);
+
+    // A schema step the entities do not have is a difference, as soon as it is written.
+    let more = written.replace(
+        "m.sql(\"UPDATE",
+        "m.add_column(\"users\", Column::new(\"country\", ColumnType::Text).nullable());\n        m.sql(\"UPDATE",
+    );
+    p.write(&format!("src/migrations/{add_region}.rs"), &more);
+    p.entmig(&["make", "--check"])
+        .fails()
+        .stdout_has(&["drop column users.country"]);
+    p.write(&format!("src/migrations/{add_region}.rs"), &written);
+    // cargo fmt is not an edit.
+    p.write(
+        &format!("src/migrations/{add_region}.rs"),
+        &written.replace("    ", "  ").replace('\n', "\r\n"),
+    );
+    let quiet = p.entmig(&["make", "--check"]).ok();
+    assert!(!quiet.stderr.contains("was edited"), "{}", quiet.stderr);
 
     p.entmig(&["run"]).ok();
     assert_eq!(

@@ -384,6 +384,45 @@ fn rebuilding_a_parent_table_never_deletes_child_rows() {
     assert_eq!(on, vec![vec![Value::Integer(1)]]);
 }
 
+/// SQLite only: a trigger that names a column the rebuild drops would come back broken and fail
+/// every later write to the table; the change is refused and undone instead.
+#[test]
+fn a_rebuild_refuses_to_drop_a_column_a_trigger_uses() {
+    let file = TestDb::sqlite();
+    let mut db = file.open();
+    db.synchronize(&v1_schema(), SyncOptions::default())
+        .unwrap();
+    seed_v1(&mut db);
+    db.execute(
+        "CREATE TRIGGER keep_handle BEFORE UPDATE ON users BEGIN SELECT NEW.handle; END",
+        &[],
+    )
+    .unwrap();
+    let mut target = v1_schema();
+    target
+        .tables
+        .get_mut("users")
+        .unwrap()
+        .columns
+        .retain(|c| c.name != "handle");
+    let options = SyncOptions {
+        allow_data_loss: true,
+        ..SyncOptions::default()
+    };
+    let error = db.synchronize(&target, options).unwrap_err().to_string();
+    assert!(
+        error.contains(
+            "the trigger keep_handle of users uses the column handle, which this change drops"
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        db.introspect().unwrap(),
+        file.backend.normalize(&v1_schema())
+    );
+    db.execute("UPDATE users SET email = email", &[]).unwrap();
+}
+
 on_each_backend! {
     fn a_change_that_fails_part_way_leaves_everything_as_before(file) {
     let mut db = file.open();

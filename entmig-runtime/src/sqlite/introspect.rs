@@ -208,9 +208,23 @@ fn parse_action(text: &str) -> ReferentialAction {
 }
 
 /// The SQL of the triggers on `table`, to run again after a rebuild.
-pub(crate) fn triggers(connection: &rusqlite::Connection, table: &str) -> Result<Vec<String>> {
-    let sql =
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 ORDER BY name";
+pub(crate) fn triggers(
+    connection: &rusqlite::Connection,
+    table: &str,
+) -> Result<Vec<(String, String)>> {
+    let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 ORDER BY name";
+    connection
+        .prepare(sql)
+        .and_then(|mut s| {
+            s.query_map([table], |row| Ok((row.get(0)?, row.get(1)?)))
+                .and_then(Iterator::collect)
+        })
+        .map_err(|e| sql_error(sql, &e))
+}
+
+/// The names of a table's columns.
+pub(crate) fn column_names(connection: &rusqlite::Connection, table: &str) -> Result<Vec<String>> {
+    let sql = "SELECT name FROM pragma_table_info(?1)";
     connection
         .prepare(sql)
         .and_then(|mut s| {

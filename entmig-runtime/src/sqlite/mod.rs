@@ -235,14 +235,40 @@ impl Driver for Sqlite {
 
     fn run_rendered(&mut self, rendered: &RenderedOp) -> Result<()> {
         // A rebuild drops the table and with it its triggers: keep their SQL and run it again.
-        let triggers = match &rendered.rebuilds {
-            Some(table) => introspect::triggers(&self.connection, table)?,
-            None => Vec::new(),
+        let (triggers, columns) = match &rendered.rebuilds {
+            Some(table) => (
+                introspect::triggers(&self.connection, table)?,
+                introspect::column_names(&self.connection, table)?,
+            ),
+            None => (Vec::new(), Vec::new()),
         };
         for sql in &rendered.statements {
             self.execute(sql, &[])?;
         }
-        for sql in &triggers {
+        if let (Some(table), false) = (&rendered.rebuilds, triggers.is_empty()) {
+            // SQLite would take a trigger back that names a column the rebuild dropped, and
+            // fail every later write to the table; refuse the change instead, as its own
+            // DROP COLUMN does.
+            let now = introspect::column_names(&self.connection, table)?;
+            let dropped: Vec<&String> = columns.iter().filter(|c| !now.contains(c)).collect();
+            for (name, sql) in &triggers {
+                let tokens: Vec<String> = introspect::tokenize(sql)
+                    .into_iter()
+                    .filter(|t| t != name)
+                    .collect();
+                if let Some(column) = dropped
+                    .iter()
+                    .find(|c| tokens.iter().any(|t| t.eq_ignore_ascii_case(c)))
+                {
+                    return Err(Error::TriggerUsesColumn {
+                        trigger: name.clone(),
+                        table: table.clone(),
+                        column: (*column).clone(),
+                    });
+                }
+            }
+        }
+        for (_, sql) in &triggers {
             self.batch(sql)?;
         }
         Ok(())
