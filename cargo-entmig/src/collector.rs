@@ -673,22 +673,26 @@ mod tests {
         assert_eq!(alphas.indexes[0].name, "uq_alphas_code");
     }
 
+    /// A `User` entity on the table `table`.
+    fn user(table: &str) -> String {
+        format!(
+            "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct User {{ #[entmig(primary_key)] pub id: i64 }}"
+        )
+    }
+
+    /// A `Post` entity on the table `table`, whose `author` references `target`.
+    fn post(table: &str, target: &str) -> String {
+        format!(
+            "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct Post {{ #[entmig(primary_key)] pub id: i64, #[entmig(references = \"{target}\")] pub author: i64 }}"
+        )
+    }
+
     /// A name that several entities share resolves as rustc resolves it: in the referencing
     /// entity's module first, or along the path written; otherwise it is an error.
     #[test]
     fn references_to_a_shared_name_follow_the_module_path() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let user = |table: &str| {
-            format!(
-                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct User {{ #[entmig(primary_key)] pub id: i64 }}"
-            )
-        };
-        let post = |table: &str, target: &str| {
-            format!(
-                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct Post {{ #[entmig(primary_key)] pub id: i64, #[entmig(references = \"{target}\")] pub author: i64 }}"
-            )
-        };
         write(
             root,
             &[
@@ -747,16 +751,6 @@ mod tests {
     fn references_follow_use_declarations() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let user = |table: &str| {
-            format!(
-                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct User {{ #[entmig(primary_key)] pub id: i64 }}"
-            )
-        };
-        let post = |table: &str, target: &str| {
-            format!(
-                "#[derive(Entity)] #[entmig(table = \"{table}\")] pub struct Post {{ #[entmig(primary_key)] pub id: i64, #[entmig(references = \"{target}\")] pub author: i64 }}"
-            )
-        };
         write(
             root,
             &[(
