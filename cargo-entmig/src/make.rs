@@ -3,8 +3,8 @@
 //! get in a new NOT NULL column — is asked (or given with `--rename` / `--fill`).
 
 use entmig_schema::{
-    Backend, Column, ColumnChanges, ColumnType, DefaultValue, Diff, Fill, Op, PossibleRename,
-    Schema, Table, apply_all, diff, diff_accepting, is_widening, render,
+    Backend, Column, ColumnChanges, Diff, Fill, Op, PossibleRename, Schema, apply_all, diff,
+    diff_accepting, render,
 };
 
 use crate::cli::MakeArgs;
@@ -275,7 +275,9 @@ pub fn decide(
         let before = apply_all(snapshot, &d.ops[..position])
             .ok()
             .and_then(|s| s.tables.get(&table).cloned());
-        let read = |text: &str| fill_for(text, &table, added, before.as_ref());
+        let read = |text: &str| {
+            Fill::parse_for(text, &added.ty, before.as_ref()).map_err(|e| e.to_string())
+        };
         let given = flags.iter().find(|(t, c, _)| *t == table && *c == column);
         let fill = match given {
             Some((_, _, text)) => read(text)
@@ -366,7 +368,9 @@ fn fill_nulls(
         let before = apply_all(snapshot, &d.ops[..position])
             .ok()
             .and_then(|s| s.tables.get(&table).cloned());
-        let read = |text: &str| fill_for(text, &table, &after, before.as_ref());
+        let read = |text: &str| {
+            Fill::parse_for(text, &after.ty, before.as_ref()).map_err(|e| e.to_string())
+        };
         let given = flags.iter().find(|(t, c, _)| *t == table && *c == column);
         let fill = match given {
             Some((_, _, text)) => Some(
@@ -414,26 +418,6 @@ fn made_not_null<'d>(d: &'d Diff, table: &str, column: &str) -> Option<&'d Colum
     })
 }
 
-/// Whether both databases take the values of a `from` column into a `to` column: the same
-/// type or a wider one, anything into text, and anything to or from a type entmig does not
-/// know (the database is the judge).
-fn copyable(from: &ColumnType, to: &ColumnType) -> bool {
-    let text = |t: &ColumnType| matches!(t, ColumnType::Text | ColumnType::Varchar(_));
-    is_widening(from, to)
-        || text(to)
-        || matches!(from, ColumnType::Custom(_))
-        || matches!(to, ColumnType::Custom(_))
-}
-
-/// "a" or "an", for a type's name.
-fn article(ty: &ColumnType) -> &'static str {
-    if ty.to_string().starts_with(['a', 'e', 'i', 'o']) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
 /// The `AddColumn` of `table.column` in the diff: its position and column.
 fn added_column<'d>(d: &'d Diff, table: &str, column: &str) -> Option<(usize, &'d Column)> {
     d.ops
@@ -446,47 +430,6 @@ fn added_column<'d>(d: &'d Diff, table: &str, column: &str) -> Option<(usize, &'
                 ..
             } if t == table && c.name == column => Some((position, c)),
             _ => None,
-        })
-}
-
-/// A fill typed by a person, for the new column `added` of `table` (as it stands before the
-/// column is added, when known): `@column` copies a column of the table, anything else is a
-/// literal of the column's type ([`DefaultValue::parse_for`]). The error says why and what to
-/// give instead.
-fn fill_for(
-    text: &str,
-    table: &str,
-    added: &Column,
-    before: Option<&Table>,
-) -> std::result::Result<Fill, String> {
-    let text = text.trim();
-    if let Some(source) = text.strip_prefix('@') {
-        return match before.map(|t| (t, t.column(source))) {
-            Some((_, Some(copied))) if !copyable(&copied.ty, &added.ty) => Err(format!(
-                "`@{source}` is {} {} column, which does not fit the column's type ({}); copy a column of that type, or give a literal",
-                article(&copied.ty),
-                copied.ty,
-                added.ty
-            )),
-            Some((_, Some(_))) => Ok(Fill::CopyFrom(source.to_owned())),
-            Some((t, None)) => Err(format!(
-                "{table} has no column `{source}` to copy; its columns are: {}",
-                t.columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            None => Ok(Fill::CopyFrom(source.to_owned())),
-        };
-    }
-    DefaultValue::parse_for(text, &added.ty)
-        .map(Fill::Value)
-        .map_err(|misfit| {
-            format!(
-                "`{text}` {misfit}; give a value of the column's type ({}), or @column to copy one",
-                added.ty
-            )
         })
 }
 
@@ -596,52 +539,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fill_values_are_read_by_the_column_type() {
-        let table = Table::new("users")
-            .with_column(Column::new("id", ColumnType::BigInt))
-            .with_column(Column::new("email", ColumnType::Text));
-        let fill = |text: &str, ty: ColumnType| {
-            fill_for(text, "users", &Column::new("added", ty), Some(&table))
-        };
-        assert_eq!(
-            fill("42", ColumnType::BigInt),
-            Ok(Fill::Value(DefaultValue::Integer(42)))
-        );
-        assert_eq!(
-            fill("42", ColumnType::Text),
-            Ok(Fill::Value(DefaultValue::String("42".into())))
-        );
-        assert_eq!(
-            fill("-1.5", ColumnType::Double),
-            Ok(Fill::Value(DefaultValue::Float(-1.5)))
-        );
-        assert_eq!(
-            fill("true", ColumnType::Boolean),
-            Ok(Fill::Value(DefaultValue::Bool(true)))
-        );
-        assert_eq!(
-            fill("'a b'", ColumnType::Text),
-            Ok(Fill::Value(DefaultValue::String("a b".into())))
-        );
-        assert_eq!(
-            fill("@email", ColumnType::Text),
-            Ok(Fill::CopyFrom("email".into()))
-        );
-        assert_eq!(
-            fill("abc", ColumnType::BigInt).unwrap_err(),
-            "`abc` is not a bigint value; give a value of the column's type (bigint), or @column to copy one"
-        );
-        assert!(fill("1", ColumnType::Boolean).is_err());
-        assert!(fill("1e999", ColumnType::Double).is_err());
-        assert_eq!(
-            fill("@nope", ColumnType::Text).unwrap_err(),
-            "users has no column `nope` to copy; its columns are: id, email"
-        );
+    fn fill_flags() {
         assert_eq!(
             parse_fill("users.country=NL").unwrap(),
             ("users".into(), "country".into(), "NL".into())
         );
         assert!(parse_fill("country=NL").is_err());
+        assert!(parse_fill("users.=NL").is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod snapshot;
 
 pub use diff::{Diff, PossibleRename, diff, diff_accepting};
 pub use entity::{Entity, EntitySet, Registration};
-pub use literal::Misfit;
+pub use literal::{FillError, Misfit, is_copyable};
 pub use model::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
 };

@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::model::{ColumnType, DefaultValue};
+use crate::model::{ColumnType, DefaultValue, Table};
+use crate::op::{Fill, is_widening};
 
 /// Why a literal cannot be a value of a column type. Its `Display` is what the message says of
 /// the value, after naming it: "`abc` is not a bigint value".
@@ -52,26 +53,13 @@ impl fmt::Display for Misfit {
                     ColumnType::SmallInt => "-32768 to 32767",
                     _ => "-2147483648 to 2147483647",
                 };
-                let article = if matches!(ty, ColumnType::Integer) {
-                    "an"
-                } else {
-                    "a"
-                };
-                write!(f, "does not fit in {article} {ty} column ({range})")
+                write!(f, "does not fit in {} {ty} column ({range})", article(ty))
             }
             Misfit::WrongKind { kind, ty } => {
                 write!(f, "is {kind}, which does not fit the column's type ({ty})")
             }
             Misfit::NotFinite => f.write_str("is not a finite number"),
-            Misfit::Unreadable { ty, .. } => {
-                let name = ty.to_string();
-                let article = if name.starts_with(['a', 'e', 'i', 'o']) {
-                    "an"
-                } else {
-                    "a"
-                };
-                write!(f, "is not {article} {name} value")
-            }
+            Misfit::Unreadable { ty, .. } => write!(f, "is not {} {ty} value", article(ty)),
             Misfit::TooLong { length, max } => write!(
                 f,
                 "is {length} characters long, longer than the column's {max}"
@@ -82,6 +70,141 @@ impl fmt::Display for Misfit {
 }
 
 impl std::error::Error for Misfit {}
+
+/// "a" or "an", for a type's name in a message.
+fn article(ty: &ColumnType) -> &'static str {
+    if ty.to_string().starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Whether both databases take the values of a `from` column into a `to` column (a copying
+/// [`Fill`]): the same type or a wider one, anything into text, and anything to or from a type
+/// entmig does not know (the database is the judge).
+///
+/// ```
+/// use entmig_schema::{ColumnType, is_copyable};
+/// assert!(is_copyable(&ColumnType::Integer, &ColumnType::BigInt));
+/// assert!(is_copyable(&ColumnType::BigInt, &ColumnType::Text));
+/// assert!(!is_copyable(&ColumnType::Text, &ColumnType::Integer));
+/// ```
+pub fn is_copyable(from: &ColumnType, to: &ColumnType) -> bool {
+    let text = |t: &ColumnType| matches!(t, ColumnType::Text | ColumnType::Varchar(_));
+    is_widening(from, to)
+        || text(to)
+        || matches!(from, ColumnType::Custom(_))
+        || matches!(to, ColumnType::Custom(_))
+}
+
+/// Why a fill typed by a person cannot fill a column. Its `Display` says why and what to give
+/// instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FillError {
+    /// A literal that is no value of the column's type.
+    Literal {
+        /// The text as typed.
+        text: String,
+        /// The column's type.
+        ty: ColumnType,
+        /// Why.
+        misfit: Misfit,
+    },
+    /// `@column` names no column of the table.
+    NoColumn {
+        /// The table.
+        table: String,
+        /// The name given.
+        column: String,
+        /// The table's columns.
+        columns: Vec<String>,
+    },
+    /// `@column` names a column whose values the filled column does not take.
+    WrongType {
+        /// The copied column.
+        column: String,
+        /// Its type.
+        from: ColumnType,
+        /// The filled column's type.
+        to: ColumnType,
+    },
+}
+
+impl fmt::Display for FillError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FillError::Literal { text, ty, misfit } => write!(
+                f,
+                "`{text}` {misfit}; give a value of the column's type ({ty}), or @column to copy one"
+            ),
+            FillError::NoColumn {
+                table,
+                column,
+                columns,
+            } => write!(
+                f,
+                "{table} has no column `{column}` to copy; its columns are: {}",
+                columns.join(", ")
+            ),
+            FillError::WrongType { column, from, to } => write!(
+                f,
+                "`@{column}` is {} {from} column, which does not fit the column's type ({to}); copy a column of that type, or give a literal",
+                article(from)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FillError {}
+
+impl Fill {
+    /// A fill as a person types it (`--fill`, an answer at a prompt) for a column of type `ty`
+    /// in `table`, as the table stands when the fill runs (when known): `@column` copies a
+    /// column of the table ([`is_copyable`]), anything else is a literal of the column's type
+    /// ([`DefaultValue::parse_for`]).
+    ///
+    /// ```
+    /// use entmig_schema::{Column, ColumnType, DefaultValue, Fill, Table};
+    /// let users = Table::new("users").with_column(Column::new("email", ColumnType::Text));
+    /// let read = |text| Fill::parse_for(text, &ColumnType::Text, Some(&users));
+    /// assert_eq!(read("@email"), Ok(Fill::CopyFrom("email".into())));
+    /// assert_eq!(read("01234"), Ok(Fill::Value(DefaultValue::String("01234".into()))));
+    /// assert!(read("@nope").is_err());
+    /// ```
+    pub fn parse_for(
+        text: &str,
+        ty: &ColumnType,
+        table: Option<&Table>,
+    ) -> Result<Fill, FillError> {
+        let text = text.trim();
+        if let Some(source) = text.strip_prefix('@') {
+            return match table.map(|t| (t, t.column(source))) {
+                Some((_, Some(copied))) if !is_copyable(&copied.ty, ty) => {
+                    Err(FillError::WrongType {
+                        column: source.to_owned(),
+                        from: copied.ty.clone(),
+                        to: ty.clone(),
+                    })
+                }
+                Some((t, None)) => Err(FillError::NoColumn {
+                    table: t.name.clone(),
+                    column: source.to_owned(),
+                    columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                }),
+                _ => Ok(Fill::CopyFrom(source.to_owned())),
+            };
+        }
+        DefaultValue::parse_for(text, ty)
+            .map(Fill::Value)
+            .map_err(|misfit| FillError::Literal {
+                text: text.to_owned(),
+                ty: ty.clone(),
+                misfit,
+            })
+    }
+}
 
 impl DefaultValue {
     /// This literal as a value of a column of type `ty`, or why it cannot be one. An integer
@@ -208,6 +331,64 @@ impl DefaultValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Column;
+
+    #[test]
+    fn fills_are_read_by_the_column_type() {
+        let table = Table::new("users")
+            .with_column(Column::new("id", ColumnType::BigInt))
+            .with_column(Column::new("email", ColumnType::Text));
+        let fill = |text: &str, ty: ColumnType| {
+            Fill::parse_for(text, &ty, Some(&table)).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            fill("42", ColumnType::BigInt),
+            Ok(Fill::Value(DefaultValue::Integer(42)))
+        );
+        assert_eq!(
+            fill("42", ColumnType::Text),
+            Ok(Fill::Value(DefaultValue::String("42".into())))
+        );
+        assert_eq!(
+            fill("-1.5", ColumnType::Double),
+            Ok(Fill::Value(DefaultValue::Float(-1.5)))
+        );
+        assert_eq!(
+            fill("true", ColumnType::Boolean),
+            Ok(Fill::Value(DefaultValue::Bool(true)))
+        );
+        assert_eq!(
+            fill("'a b'", ColumnType::Text),
+            Ok(Fill::Value(DefaultValue::String("a b".into())))
+        );
+        assert_eq!(
+            fill("@email", ColumnType::Text),
+            Ok(Fill::CopyFrom("email".into()))
+        );
+        assert_eq!(
+            fill("@id", ColumnType::BigInt),
+            Ok(Fill::CopyFrom("id".into()))
+        );
+        assert_eq!(
+            fill("abc", ColumnType::BigInt).unwrap_err(),
+            "`abc` is not a bigint value; give a value of the column's type (bigint), or @column to copy one"
+        );
+        assert!(fill("1", ColumnType::Boolean).is_err());
+        assert!(fill("1e999", ColumnType::Double).is_err());
+        assert_eq!(
+            fill("@nope", ColumnType::Text).unwrap_err(),
+            "users has no column `nope` to copy; its columns are: id, email"
+        );
+        assert_eq!(
+            fill("@email", ColumnType::Integer).unwrap_err(),
+            "`@email` is a text column, which does not fit the column's type (integer); copy a column of that type, or give a literal"
+        );
+        // Without the table, a copy cannot be checked and is taken.
+        assert_eq!(
+            Fill::parse_for("@any", &ColumnType::Text, None),
+            Ok(Fill::CopyFrom("any".into()))
+        );
+    }
 
     #[test]
     fn literals_fit_their_types() {
