@@ -13,7 +13,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entmig_schema::{Backend, Op, Schema, render_run};
+use entmig_schema::{Backend, Op, Schema, render_into, render_run};
 
 use crate::database::Database;
 use crate::error::{Error, Result};
@@ -707,14 +707,11 @@ pub fn plan_sql(plan: &Plan, backend: Backend, schema: &mut Schema) -> Result<Ve
     let mut out = Vec::new();
     for group in groups(plan.steps()) {
         match group {
-            Group::Ops { ops, .. } => {
-                let mut done = 0;
-                while done < ops.len() {
-                    let (count, rendered) = render_run(&ops[done..], schema, backend)?;
-                    out.extend(rendered.statements);
-                    done += count;
-                }
-            }
+            Group::Ops { ops, .. } => out.extend(
+                render_into(&ops, schema, backend)?
+                    .into_iter()
+                    .flat_map(|rendered| rendered.statements),
+            ),
             Group::Other {
                 step: Step::Sql { backend: only, sql },
                 ..

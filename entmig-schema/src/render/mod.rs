@@ -101,12 +101,21 @@ pub fn render(
     schema: &Schema,
     backend: Backend,
 ) -> Result<Vec<RenderedOp>, RenderError> {
-    let mut schema = schema.clone();
+    render_into(ops, &mut schema.clone(), backend)
+}
+
+/// [`render`], with `schema` following the ops: afterwards it is the schema they leave, so a
+/// caller rendering several lists in turn keeps one schema instead of applying each twice.
+pub fn render_into(
+    ops: &[Op],
+    schema: &mut Schema,
+    backend: Backend,
+) -> Result<Vec<RenderedOp>, RenderError> {
     let mut out = Vec::with_capacity(ops.len());
     let mut done = 0;
     while done < ops.len() {
         let (count, rendered) =
-            render_run(&ops[done..], &mut schema, backend).map_err(|e| e.after(done))?;
+            render_run(&ops[done..], schema, backend).map_err(|e| e.after(done))?;
         out.push(rendered);
         done += count;
     }
