@@ -682,10 +682,8 @@ fn snapshot(project: &Project, term: &Term) -> Result<()> {
     if let Some(stale) = &history.stale {
         term.warn(&format!("{stale}; rebuilding it from the migrations"));
     }
-    let rebuilt = order_like(
-        make::rebuilt_snapshot(project, &history, term)?,
-        &history.snapshot,
-    );
+    let rebuilt =
+        make::rebuilt_snapshot(project, &history, term)?.in_column_order_of(&history.snapshot);
     let path = make::relative(&history.dir.join(history::SNAPSHOT));
     let d = entmig_schema::diff(&history.snapshot, &rebuilt);
     if d.is_empty() && history.stale.is_none() && history.recorded {
@@ -704,26 +702,6 @@ fn snapshot(project: &Project, term: &Term) -> Result<()> {
     }
     term.status("Rebuilt", &path);
     Ok(())
-}
-
-/// `rebuilt` with each table's columns in the order `reference` has them (the entities' order,
-/// as `make` wrote it), new ones after: a rebuilt snapshot lists added columns last.
-fn order_like(
-    mut rebuilt: entmig_schema::Schema,
-    reference: &entmig_schema::Schema,
-) -> entmig_schema::Schema {
-    for table in rebuilt.tables.values_mut() {
-        if let Some(old) = reference.tables.get(&table.name) {
-            let position = |name: &str| {
-                old.columns
-                    .iter()
-                    .position(|c| c.name == name)
-                    .unwrap_or(usize::MAX)
-            };
-            table.columns.sort_by_key(|c| position(&c.name));
-        }
-    }
-    rebuilt
 }
 
 /// Warns when the snapshot does not hold what the migrations' steps build (a hand-written

@@ -66,6 +66,36 @@ impl Schema {
         schema
     }
 
+    /// The same schema with each table's columns in the order `reference` has them, and
+    /// columns it does not have after those: a schema replayed from ops lists added columns
+    /// last, where the entities (and the snapshot `make` wrote) may have them elsewhere.
+    ///
+    /// ```
+    /// use entmig_schema::{Column, ColumnType, Schema, Table};
+    /// let table = |names: &[&str]| {
+    ///     names.iter().fold(Table::new("t"), |t, n| t.with_column(Column::new(*n, ColumnType::Text)))
+    /// };
+    /// let replayed = Schema::from_tables([table(&["a", "c", "b", "new"])]);
+    /// let reference = Schema::from_tables([table(&["a", "b", "c"])]);
+    /// let ordered = replayed.in_column_order_of(&reference);
+    /// let names: Vec<&str> = ordered.tables["t"].columns.iter().map(|c| c.name.as_str()).collect();
+    /// assert_eq!(names, ["a", "b", "c", "new"]);
+    /// ```
+    pub fn in_column_order_of(mut self, reference: &Schema) -> Schema {
+        for table in self.tables.values_mut() {
+            if let Some(old) = reference.tables.get(&table.name) {
+                let position = |name: &str| {
+                    old.columns
+                        .iter()
+                        .position(|c| c.name == name)
+                        .unwrap_or(usize::MAX)
+                };
+                table.columns.sort_by_key(|c| position(&c.name));
+            }
+        }
+        self
+    }
+
     /// The same schema without rename hints (`renamed_from`), which describe how a schema came
     /// about rather than what it is. Use it to compare a schema from entities with one read from a
     /// database or a snapshot.
