@@ -515,11 +515,23 @@ fn amend_checks_every_target_and_one_bad_target_fails_alone() {
         .ok()
         .stderr_has(&[&format!("Amended src/migrations/{init}.rs")]);
     assert!(module(&p, &init).contains("Column::new(\"name\""));
-    // With no entity left, there is nothing to amend it to.
-    std::fs::write(p.path("src/entities.rs"), "").expect("write");
-    p.write("src/main.rs", "fn main() {}\n");
-    p.entmig(&["amend", "--no-input"])
-        .error(&["found no #[derive(Entity)] struct"]);
+
+    // Entities back where the newest migration started: amending would leave it empty.
+    p.entities(&user_with(
+        "pub name: Option<String>,\n    pub age: Option<i32>,",
+    ));
+    p.entmig(&["make", "add_age", "--no-input"]).ok();
+    let [_, add_age] = <[String; 2]>::try_from(p.migrations()).expect("two migrations");
+    p.entities(&user_with("pub name: Option<String>,"));
+    let written = p.migrations_folder();
+    p.entmig(&["amend", "--no-input"]).error(&[
+        &format!(
+            "the entities match the schema before {}, so amending would leave it empty",
+            id(&add_age)
+        ),
+        &format!("delete src/migrations/{add_age}.rs and its line in mod.rs"),
+    ]);
+    assert_eq!(p.migrations_folder(), written);
 }
 
 /// Every column type, every kind of default and every kind of column change goes through the
