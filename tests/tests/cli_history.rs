@@ -680,3 +680,37 @@ fn questions_at_a_terminal() {
         ["ann"]
     );
 }
+
+/// What `make` says without a database: a foreign key to a table no entity maps is a warning
+/// (PostgreSQL refuses it unless a hand-written step makes the table), and a `--rename` that
+/// `renamed_from` already says is no conflict.
+#[test]
+fn make_warns_of_unknown_tables_and_takes_a_rename_said_twice() {
+    let p = Project::new(
+        "make_notes",
+        &user_with(
+            "pub handle: String,\n    #[entmig(references = \"accounts(id)\")]\n    pub account_id: i64,",
+        ),
+    );
+    p.entmig(&["make", "init", "--no-input"]).ok().stderr_has(&[
+        "the foreign key fk_users_account_id of users references the table `accounts`, which no entity maps",
+    ]);
+    p.entities(&user_with(
+        "#[entmig(renamed_from = \"handle\")]\n    pub username: String,\n    #[entmig(references = \"accounts(id)\")]\n    pub account_id: i64,",
+    ));
+    let made = p
+        .entmig(&[
+            "make",
+            "rename",
+            "--no-input",
+            "--rename",
+            "users.handle=username",
+        ])
+        .ok();
+    made.stdout_has(&["rename column users.handle to username"]);
+    assert!(
+        !made.stderr.contains("accounts"),
+        "the key was not added again: {}",
+        made.stderr
+    );
+}
