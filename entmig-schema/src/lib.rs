@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod clock;
+pub mod decide;
 mod diff;
 mod entity;
 mod literal;
@@ -19,6 +20,7 @@ pub mod naming;
 mod op;
 #[cfg(feature = "parser")]
 pub mod parser;
+pub mod protocol;
 mod redact;
 pub mod render;
 pub mod snapshot;

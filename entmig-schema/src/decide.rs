@@ -1,0 +1,688 @@
+//! What `make` cannot decide from the entities alone, as data: a dropped and an added table or
+//! column that may be one renamed ([`PossibleRename`]), and the value that existing rows get in
+//! a column that becomes NOT NULL ([`FillQuestion`]). [`decide`] takes the answers, from flags
+//! or from a person, and gives the decided diff or every problem with them at once.
+//!
+//! The CLI asks through a prompt, then calls [`decide`]; without a person (`--no-input`) it
+//! calls [`decide`] with the flags alone. Both paths meet the same checks here.
+//!
+//! ```
+//! use entmig_schema::decide::{Answers, decide};
+//! use entmig_schema::{Column, ColumnType, Schema, Table};
+//!
+//! let before = Schema::from_tables([Table::new("users").with_column(Column::new("id", ColumnType::BigInt))]);
+//! let after = Schema::from_tables([Table::new("users")
+//!     .with_column(Column::new("id", ColumnType::BigInt))
+//!     .with_column(Column::new("country", ColumnType::Text))]);
+//! // A new NOT NULL column without a default: rows already there need a value.
+//! let problems = decide(&before, &after, &Answers::default()).unwrap_err();
+//! assert!(problems[0].to_string().contains("--fill users.country=VALUE"));
+//! let answers = Answers::from_flags(&[], &["users.country=NL".to_owned()]).unwrap();
+//! assert!(decide(&before, &after, &answers).is_ok());
+//! ```
+
+use std::fmt;
+
+use crate::diff::{Diff, PossibleRename, diff, diff_accepting};
+use crate::model::{Column, ColumnType, Schema, Table};
+use crate::op::{Fill, Op, apply_all};
+
+/// The answers to `make`'s questions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answers {
+    /// Drops and adds to take as renames (`--rename`, or a yes at the prompt).
+    pub renames: Vec<PossibleRename>,
+    /// Possible renames a person said no to: they stay drops and adds without a warning.
+    pub declined: Vec<PossibleRename>,
+    /// Values for rows, as typed (`--fill`, or an answer at the prompt).
+    pub fills: Vec<GivenFill>,
+}
+
+/// A value given for the rows of `table.column`, read once the column's type is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenFill {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// The value as typed: a literal, or `@column` to copy one. `None`: a person said that no
+    /// row holds NULL there (only for a column made NOT NULL).
+    pub text: Option<String>,
+    /// Whether it came from a flag (its problems then name the flag).
+    pub from_flag: bool,
+}
+
+impl Answers {
+    /// The answers that `--rename` and `--fill` flags give.
+    pub fn from_flags(renames: &[String], fills: &[String]) -> Result<Answers, Problem> {
+        Ok(Answers {
+            renames: renames
+                .iter()
+                .map(|flag| parse_rename(flag))
+                .collect::<Result<_, _>>()?,
+            declined: Vec::new(),
+            fills: fills
+                .iter()
+                .map(|flag| parse_fill(flag))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn fill(&self, table: &str, column: &str) -> Option<&GivenFill> {
+        self.fills
+            .iter()
+            .find(|f| f.table == table && f.column == column)
+    }
+}
+
+/// Why rows of a column need a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillReason {
+    /// A new NOT NULL column without a default: every row already in the table.
+    NewColumn,
+    /// A column made NOT NULL: its rows that hold NULL.
+    NullRows,
+}
+
+/// A column whose rows need a value from the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FillQuestion {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// Its type, which the value must fit.
+    pub ty: ColumnType,
+    /// Why.
+    pub reason: FillReason,
+    /// The position of the op that needs it in the diff.
+    position: usize,
+    /// The table as that op finds it: a copied column must be there.
+    before: Option<Table>,
+}
+
+impl FillQuestion {
+    /// The value `text` read for this column: a literal of its type, or `@column` of the table.
+    pub fn read(&self, text: &str) -> Result<Fill, String> {
+        Fill::parse_for(text, &self.ty, self.before.as_ref()).map_err(|e| e.to_string())
+    }
+
+    /// The question as a prompt asks it.
+    pub fn prompt(&self) -> String {
+        let (table, column, ty) = (&self.table, &self.column, &self.ty);
+        match self.reason {
+            FillReason::NewColumn => format!(
+                "{table}.{column} ({ty}) is NOT NULL and has no default. Value for the rows already in {table} (a literal, or @column to copy one): "
+            ),
+            FillReason::NullRows => format!(
+                "{table}.{column} ({ty}) becomes NOT NULL. Value for its rows that hold NULL (a literal, or @column to copy one; empty: none do): "
+            ),
+        }
+    }
+}
+
+/// A problem with the answers; [`decide`] gives all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A `--rename` flag is not written as one.
+    BadRenameFlag(String),
+    /// A `--fill` flag is not written as one.
+    BadFillFlag(String),
+    /// A rename that is no dropped and added pair of the diff.
+    NoSuchRename {
+        /// The rename.
+        rename: PossibleRename,
+        /// The renames the diff allows.
+        possible: Vec<PossibleRename>,
+    },
+    /// New NOT NULL columns without a default and without a value for the rows there.
+    MissingFills(Vec<(String, String)>),
+    /// A value that does not fit its column.
+    BadFill {
+        /// The answer.
+        fill: GivenFill,
+        /// Why it does not fit.
+        why: String,
+    },
+    /// A value for a column that needs none.
+    UnneededFill {
+        /// The answer.
+        fill: GivenFill,
+        /// Why it is not needed.
+        why: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::BadRenameFlag(flag) => write!(
+                f,
+                "--rename {flag} is not `table.old=new` (a column) or `old=new` (a table)"
+            ),
+            Problem::BadFillFlag(flag) => write!(
+                f,
+                "--fill {flag} is not `table.column=VALUE` (VALUE: a literal, or @column to copy one)"
+            ),
+            Problem::NoSuchRename { rename, possible } => {
+                write!(
+                    f,
+                    "--rename {} matches no dropped and added {} of one type; ",
+                    rename_flag(rename),
+                    match rename {
+                        PossibleRename::Table { .. } => "table",
+                        PossibleRename::Column { .. } => "column",
+                    }
+                )?;
+                if possible.is_empty() {
+                    f.write_str("this change has no possible renames")
+                } else {
+                    let possible: Vec<String> = possible.iter().map(rename_flag).collect();
+                    write!(f, "the possible renames are: {}", possible.join(", "))
+                }
+            }
+            Problem::MissingFills(columns) => {
+                let names: Vec<String> = columns.iter().map(|(t, c)| format!("{t}.{c}")).collect();
+                let one = names.len() == 1;
+                write!(
+                    f,
+                    "the new column{} {} {} NOT NULL without a default, so rows already there need a value: \
+                     pass --fill {}=VALUE (one flag a column), or give the field a default or make it an Option",
+                    if one { "" } else { "s" },
+                    names.join(", "),
+                    if one { "is" } else { "are" },
+                    names.first().map_or("", String::as_str),
+                )
+            }
+            Problem::BadFill { fill, why } => match (&fill.text, fill.from_flag) {
+                (Some(text), true) => {
+                    write!(f, "--fill {}.{}={text}: {why}", fill.table, fill.column)
+                }
+                _ => write!(f, "{}.{}: {why}", fill.table, fill.column),
+            },
+            Problem::UnneededFill { fill, why } => write!(
+                f,
+                "--fill {}.{}: {why}; remove the flag",
+                fill.table, fill.column
+            ),
+        }
+    }
+}
+
+/// What [`decide`] leaves to say: the decided diff, and warnings about what it took as given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// The diff, with renames taken and fill values set.
+    pub diff: Diff,
+    /// Warnings, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// The possible renames of the diff that the answers leave open: a prompt asks about these.
+pub fn open_renames(snapshot: &Schema, current: &Schema, answers: &Answers) -> Vec<PossibleRename> {
+    diff(snapshot, current)
+        .possible_renames
+        .into_iter()
+        .filter(|r| !answers.renames.contains(r) && !answers.declined.contains(r))
+        .collect()
+}
+
+/// The columns whose rows need a value and that the answers give none for: a prompt asks about
+/// these, after the renames are answered (a rename changes which columns are new).
+pub fn open_fills(snapshot: &Schema, current: &Schema, answers: &Answers) -> Vec<FillQuestion> {
+    let Ok(d) = with_renames(snapshot, current, answers) else {
+        return Vec::new();
+    };
+    fill_questions(snapshot, current, &d)
+        .into_iter()
+        .filter(|q| answers.fill(&q.table, &q.column).is_none())
+        .collect()
+}
+
+/// The diff of `snapshot` to `current` with the answers' renames taken and fill values set,
+/// or every problem with the answers.
+pub fn decide(
+    snapshot: &Schema,
+    current: &Schema,
+    answers: &Answers,
+) -> Result<Decided, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut d = with_renames(snapshot, current, answers).map_err(|p| vec![p])?;
+    for rename in open_renames(snapshot, current, answers) {
+        let (what, old, new) = match &rename {
+            PossibleRename::Table { from, to } => ("table", from.clone(), to.clone()),
+            PossibleRename::Column { table, from, to } => {
+                ("column", format!("{table}.{from}"), format!("{table}.{to}"))
+            }
+        };
+        warnings.push(format!(
+            "the {what} {old} is dropped and {new} added; if it was renamed, add #[entmig(renamed_from = \"{}\")] or pass --rename {}",
+            old.rsplit('.').next().unwrap_or(&old),
+            rename_flag(&rename)
+        ));
+    }
+    let questions = fill_questions(snapshot, current, &d);
+    let mut missing = Vec::new();
+    for q in &questions {
+        let Some(given) = answers.fill(&q.table, &q.column) else {
+            match q.reason {
+                FillReason::NewColumn => missing.push((q.table.clone(), q.column.clone())),
+                FillReason::NullRows => warnings.push(format!(
+                    "{}.{} becomes NOT NULL: rows that hold NULL there make the migration fail; pass --fill {}.{}=VALUE to give them a value first",
+                    q.table, q.column, q.table, q.column
+                )),
+            }
+            continue;
+        };
+        let Some(text) = &given.text else {
+            if q.reason == FillReason::NewColumn {
+                missing.push((q.table.clone(), q.column.clone()));
+            }
+            continue;
+        };
+        match q.read(text) {
+            Ok(fill) => set_fill(&mut d, q, fill),
+            Err(why) => problems.push(Problem::BadFill {
+                fill: given.clone(),
+                why,
+            }),
+        }
+    }
+    if !missing.is_empty() {
+        problems.insert(0, Problem::MissingFills(missing));
+    }
+    for given in &answers.fills {
+        if questions
+            .iter()
+            .any(|q| q.table == given.table && q.column == given.column)
+        {
+            continue;
+        }
+        let why = match added_column(&d, &given.table, &given.column) {
+            None => format!(
+                "this change neither adds the column {0}.{1} nor makes it NOT NULL",
+                given.table, given.column
+            ),
+            Some((_, added)) => format!(
+                "the new column {}.{} {}, so the rows already in {} need no fill",
+                given.table,
+                given.column,
+                if added.auto_increment {
+                    "is filled by the database".to_owned()
+                } else if let Some(default) = &added.default {
+                    format!("takes its default ({default})")
+                } else {
+                    "is nullable and takes NULL".to_owned()
+                },
+                given.table
+            ),
+        };
+        problems.push(Problem::UnneededFill {
+            fill: given.clone(),
+            why,
+        });
+    }
+    if problems.is_empty() {
+        Ok(Decided { diff: d, warnings })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The diff with the answers' renames taken; a rename the diff does not allow is a problem.
+fn with_renames(snapshot: &Schema, current: &Schema, answers: &Answers) -> Result<Diff, Problem> {
+    let first = diff(snapshot, current);
+    let mut accepted = Vec::new();
+    for rename in &answers.renames {
+        // Already a rename (`renamed_from` says so): the answer agrees, nothing to decide.
+        let already = first.ops.iter().any(|op| match (op, rename) {
+            (Op::RenameTable { from, to }, PossibleRename::Table { from: f, to: t }) => {
+                from == f && to == t
+            }
+            (
+                Op::RenameColumn { table, from, to },
+                PossibleRename::Column {
+                    table: tb,
+                    from: f,
+                    to: t,
+                },
+            ) => table == tb && from == f && to == t,
+            _ => false,
+        });
+        if already {
+            continue;
+        }
+        if !first.possible_renames.contains(rename) {
+            return Err(Problem::NoSuchRename {
+                rename: rename.clone(),
+                possible: first.possible_renames.clone(),
+            });
+        }
+        accepted.push(rename.clone());
+    }
+    Ok(if accepted.is_empty() {
+        first
+    } else {
+        diff_accepting(snapshot, current, &accepted)
+    })
+}
+
+/// Every column of `d` whose rows need a value: new NOT NULL columns without a default, and
+/// columns made NOT NULL.
+fn fill_questions(snapshot: &Schema, current: &Schema, d: &Diff) -> Vec<FillQuestion> {
+    let before = |position: usize, table: &str| {
+        apply_all(snapshot, &d.ops[..position])
+            .ok()
+            .and_then(|s| s.tables.get(table).cloned())
+    };
+    let mut out = Vec::new();
+    for (table, column) in d.needs_fill() {
+        if let Some((position, added)) = added_column(d, &table, &column) {
+            out.push(FillQuestion {
+                ty: added.ty.clone(),
+                reason: FillReason::NewColumn,
+                position,
+                before: before(position, &table),
+                table,
+                column,
+            });
+        }
+    }
+    for (position, op) in d.ops.iter().enumerate() {
+        let Op::AlterColumn {
+            table,
+            column,
+            changes,
+        } = op
+        else {
+            continue;
+        };
+        if !changes.refuses_null() || changes.fill_nulls.is_some() {
+            continue;
+        }
+        let Some(after) = current.tables.get(table).and_then(|t| t.column(column)) else {
+            continue;
+        };
+        out.push(FillQuestion {
+            table: table.clone(),
+            column: column.clone(),
+            ty: after.ty.clone(),
+            reason: FillReason::NullRows,
+            position,
+            before: before(position, table),
+        });
+    }
+    out
+}
+
+fn set_fill(d: &mut Diff, q: &FillQuestion, fill: Fill) {
+    match q.reason {
+        FillReason::NewColumn => {
+            d.set_fill(&q.table, &q.column, fill);
+        }
+        FillReason::NullRows => {
+            if let Some(Op::AlterColumn { changes, .. }) = d.ops.get_mut(q.position) {
+                changes.fill_nulls = Some(fill);
+            }
+        }
+    }
+}
+
+/// The `AddColumn` of `table.column` in the diff: its position and column.
+fn added_column<'d>(d: &'d Diff, table: &str, column: &str) -> Option<(usize, &'d Column)> {
+    d.ops
+        .iter()
+        .enumerate()
+        .find_map(|(position, op)| match op {
+            Op::AddColumn {
+                table: t,
+                column: c,
+                ..
+            } if t == table && c.name == column => Some((position, c)),
+            _ => None,
+        })
+}
+
+/// A rename as its flag writes it: `table.old=new` or `old=new`.
+pub fn rename_flag(rename: &PossibleRename) -> String {
+    match rename {
+        PossibleRename::Table { from, to } => format!("{from}={to}"),
+        PossibleRename::Column { table, from, to } => format!("{table}.{from}={to}"),
+    }
+}
+
+/// `table.old=new` (a column) or `old=new` (a table).
+pub fn parse_rename(flag: &str) -> Result<PossibleRename, Problem> {
+    let bad = || Problem::BadRenameFlag(flag.to_owned());
+    let (left, to) = flag.split_once('=').ok_or_else(bad)?;
+    let to = to.trim();
+    if to.is_empty() {
+        return Err(bad());
+    }
+    Ok(match left.split_once('.') {
+        Some((table, from)) if !table.is_empty() && !from.is_empty() => PossibleRename::Column {
+            table: table.into(),
+            from: from.into(),
+            to: to.into(),
+        },
+        None if !left.is_empty() => PossibleRename::Table {
+            from: left.into(),
+            to: to.into(),
+        },
+        _ => return Err(bad()),
+    })
+}
+
+/// `table.column=VALUE`, the value as typed: it is read once the column's type is known.
+pub fn parse_fill(flag: &str) -> Result<GivenFill, Problem> {
+    let bad = || Problem::BadFillFlag(flag.to_owned());
+    let (left, value) = flag.split_once('=').ok_or_else(bad)?;
+    let (table, column) = left.split_once('.').ok_or_else(bad)?;
+    if table.is_empty() || column.is_empty() {
+        return Err(bad());
+    }
+    Ok(GivenFill {
+        table: table.into(),
+        column: column.into(),
+        text: Some(value.into()),
+        from_flag: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DefaultValue;
+
+    fn users(columns: &[(&str, ColumnType, bool)]) -> Schema {
+        let mut table = Table::new("users").with_column(Column::new("id", ColumnType::BigInt));
+        for (name, ty, nullable) in columns {
+            let mut column = Column::new(*name, ty.clone());
+            column.nullable = *nullable;
+            table = table.with_column(column);
+        }
+        Schema::from_tables([table.with_primary_key(["id"])])
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(
+            parse_fill("users.country=NL").unwrap(),
+            GivenFill {
+                table: "users".into(),
+                column: "country".into(),
+                text: Some("NL".into()),
+                from_flag: true
+            }
+        );
+        assert!(parse_fill("country=NL").is_err());
+        assert!(parse_fill("users.=NL").is_err());
+        assert_eq!(
+            parse_rename("users.handle=username").unwrap(),
+            PossibleRename::Column {
+                table: "users".into(),
+                from: "handle".into(),
+                to: "username".into()
+            }
+        );
+        assert_eq!(
+            parse_rename("people=users").unwrap(),
+            PossibleRename::Table {
+                from: "people".into(),
+                to: "users".into()
+            }
+        );
+        assert!(parse_rename("users.handle").is_err());
+        assert!(parse_rename(".a=b").is_err());
+    }
+
+    #[test]
+    fn every_missing_fill_is_reported_at_once() {
+        let before = users(&[]);
+        let after = users(&[
+            ("zip", ColumnType::Text, false),
+            ("score", ColumnType::Integer, false),
+        ]);
+        let problems = decide(&before, &after, &Answers::default()).unwrap_err();
+        assert_eq!(
+            problems,
+            [Problem::MissingFills(vec![
+                ("users".into(), "zip".into()),
+                ("users".into(), "score".into())
+            ])]
+        );
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("the new columns users.zip, users.score are NOT NULL")
+        );
+        let asked = open_fills(&before, &after, &Answers::default());
+        assert_eq!(asked.len(), 2);
+        assert!(asked[0].prompt().starts_with("users.zip (text) is NOT NULL"));
+    }
+
+    #[test]
+    fn fills_are_read_by_type_and_bad_ones_all_reported() {
+        let before = users(&[("email", ColumnType::Text, false)]);
+        let after = users(&[
+            ("email", ColumnType::Text, false),
+            ("zip", ColumnType::Text, false),
+            ("score", ColumnType::Integer, false),
+        ]);
+        let answers = Answers::from_flags(
+            &[],
+            &[
+                "users.zip=01234".into(),
+                "users.score=abc".into(),
+                "users.email=x".into(),
+            ],
+        )
+        .unwrap();
+        let problems: Vec<String> = decide(&before, &after, &answers)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with("--fill users.score=abc: `abc` is not an integer value"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("neither adds the column users.email"),
+            "{problems:?}"
+        );
+        let answers =
+            Answers::from_flags(&[], &["users.zip=01234".into(), "users.score=@email".into()])
+                .unwrap();
+        let problem = decide(&before, &after, &answers).unwrap_err()[0].to_string();
+        assert!(problem.contains("`@email` is a text column"), "{problem}");
+        let answers =
+            Answers::from_flags(&[], &["users.zip=01234".into(), "users.score=7".into()]).unwrap();
+        let decided = decide(&before, &after, &answers).unwrap();
+        assert!(decided.warnings.is_empty());
+        let fills: Vec<_> = decided
+            .diff
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::AddColumn { fill, .. } => fill.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fills.len(), 2);
+    }
+
+    #[test]
+    fn a_fill_for_a_column_that_takes_its_default_is_refused() {
+        let before = users(&[]);
+        let mut after = users(&[("active", ColumnType::Boolean, false)]);
+        if let Some(table) = after.tables.get_mut("users") {
+            table.columns[1].default = Some(DefaultValue::Bool(true));
+        }
+        let answers = Answers::from_flags(&[], &["users.active=false".into()]).unwrap();
+        let problem = decide(&before, &after, &answers).unwrap_err()[0].to_string();
+        assert!(problem.contains("takes its default"), "{problem}");
+    }
+
+    #[test]
+    fn a_column_made_not_null_asks_for_its_null_rows() {
+        let before = users(&[("nick", ColumnType::Text, true)]);
+        let after = users(&[("nick", ColumnType::Text, false)]);
+        let open = open_fills(&before, &after, &Answers::default());
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].reason, FillReason::NullRows);
+        let decided = decide(&before, &after, &Answers::default()).unwrap();
+        assert!(decided.warnings[0].contains("users.nick becomes NOT NULL"));
+        // A person said no row holds NULL: no warning.
+        let answers = Answers {
+            fills: vec![GivenFill {
+                table: "users".into(),
+                column: "nick".into(),
+                text: None,
+                from_flag: false,
+            }],
+            ..Answers::default()
+        };
+        assert!(decide(&before, &after, &answers).unwrap().warnings.is_empty());
+        let answers = Answers::from_flags(&[], &["users.nick=anon".into()]).unwrap();
+        let decided = decide(&before, &after, &answers).unwrap();
+        assert!(matches!(
+            &decided.diff.ops[0],
+            Op::AlterColumn { changes, .. } if changes.fill_nulls.is_some()
+        ));
+    }
+
+    #[test]
+    fn renames_are_taken_checked_or_warned_about() {
+        let before = users(&[("handle", ColumnType::Text, false)]);
+        let after = users(&[("username", ColumnType::Text, false)]);
+        let rename = PossibleRename::Column {
+            table: "users".into(),
+            from: "handle".into(),
+            to: "username".into(),
+        };
+        assert_eq!(
+            open_renames(&before, &after, &Answers::default()),
+            [rename.clone()]
+        );
+        // Unanswered: a drop and an add, which need a fill, and a warning about the rename.
+        let problems = decide(&before, &after, &Answers::default()).unwrap_err();
+        assert!(matches!(&problems[0], Problem::MissingFills(_)));
+        let answers = Answers {
+            renames: vec![rename.clone()],
+            ..Answers::default()
+        };
+        let decided = decide(&before, &after, &answers).unwrap();
+        assert!(matches!(decided.diff.ops[0], Op::RenameColumn { .. }));
+        assert!(open_fills(&before, &after, &answers).is_empty());
+        let answers = Answers::from_flags(&["users.handle=nick".into()], &[]).unwrap();
+        let problem = decide(&before, &after, &answers).unwrap_err()[0].to_string();
+        assert_eq!(
+            problem,
+            "--rename users.handle=nick matches no dropped and added column of one type; the possible renames are: users.handle=username"
+        );
+    }
+}
