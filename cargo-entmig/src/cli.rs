@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// `cargo entmig`, as cargo sees it: `cargo` with one subcommand.
 #[derive(Debug, Parser)]
@@ -44,9 +44,21 @@ pub struct Global {
     /// Print less.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more (the SQL of each step).
+    /// Print more: the SQL of each statement as it runs, and the database of each command.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The database URL (the `default` target's database); overrides `.env` and the settings.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// Do not read `.env` files.
+    #[arg(long, global = true)]
+    pub no_dotenv: bool,
 }
 
 /// When to color the output.
@@ -149,6 +161,10 @@ pub struct RevertArgs {
     /// Print the steps and SQL each target would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Never ask: steps that drop data are reverted without a question, as with --yes (for
+    /// scripts; at a terminal, --yes says the same).
+    #[arg(long)]
+    pub no_input: bool,
     /// Revert without asking, even when a step drops data.
     #[arg(short, long)]
     pub yes: bool,
@@ -226,14 +242,44 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Cli, clap::Error> {
     if args.get(1).is_none_or(|a| a != "entmig") {
         args.insert(1.min(args.len()), OsString::from("entmig"));
     }
-    let Cargo::Entmig(cli) = Cargo::try_parse_from(args)?;
+    // `--color` reaches clap's own help and errors too, which are written before the
+    // options are known.
+    let color = color_of(&args);
+    let command = Cargo::command().color(match color {
+        Color::Auto => clap::ColorChoice::Auto,
+        Color::Always => clap::ColorChoice::Always,
+        Color::Never => clap::ColorChoice::Never,
+    });
+    crate::output::color_choice(color).write_global();
+    let matches = command.try_get_matches_from(args)?;
+    let Cargo::Entmig(cli) = Cargo::from_arg_matches(&matches)?;
     Ok(cli)
+}
+
+/// The last `--color` of the arguments (`--color always` or `--color=always`), read before
+/// clap parses them.
+fn color_of(args: &[OsString]) -> Color {
+    let mut color = Color::Auto;
+    let mut args = args.iter().map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        let value = match arg.strip_prefix("--color") {
+            Some("") => args.next().map(|v| v.into_owned()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+            None => None,
+        };
+        if let Some(value) = value.and_then(|v| Color::from_str(&v, true).ok()) {
+            color = value;
+        }
+    }
+    color
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_line_is_consistent() {
@@ -257,6 +303,24 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn color_is_read_before_parsing() {
+        assert_eq!(color_of(&args("cargo-entmig entmig status")), Color::Auto);
+        assert_eq!(
+            color_of(&args("cargo-entmig entmig --color never status")),
+            Color::Never
+        );
+        assert_eq!(
+            color_of(&args("cargo-entmig entmig status --color=always")),
+            Color::Always
+        );
+        assert_eq!(
+            color_of(&args("cargo-entmig entmig status --color bogus")),
+            Color::Auto,
+            "clap reports the bad value"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use syn::punctuated::Punctuated;
 use syn::{Ident, Item, Token};
 
 use crate::error::{Error, Result};
-use crate::runner::Planned;
+use entmig_schema::protocol::Planned;
 
 /// The snapshot's file name, in the migrations folder.
 pub const SNAPSHOT: &str = "snapshot.json";

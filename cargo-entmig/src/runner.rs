@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use entmig_schema::Op;
-use serde_json::Value as Json;
+use entmig_schema::Backend;
+use entmig_schema::protocol::{
+    self, Described, Event, Hello, Message, MigrationStatus, Outcome, Planned, Preview, Reply,
+    Request,
+};
 
 use crate::error::{Error, Result};
+use crate::output::Output;
 use crate::package::{Project, RuntimeDependency, RuntimeSource};
-use crate::term::Term;
 
 /// A built runner.
 pub struct Runner {
@@ -27,7 +30,7 @@ fn cargo() -> String {
 
 impl Runner {
     /// Writes the runner's crate (when it changed) and builds it.
-    pub fn build(project: &Project, term: &Term) -> Result<Runner> {
+    pub fn build(project: &Project, out: &Output) -> Result<Runner> {
         let runtime = project.runtime.as_ref().ok_or_else(|| {
             Error::msg(format!(
                 "package `{}` does not depend on entmig-runtime, which its migrations need; add it with `cargo add entmig-runtime`",
@@ -87,7 +90,7 @@ impl Runner {
                 Ok(Some(status)) => break status,
                 Ok(None) => {
                     if !announced && started.elapsed() > Duration::from_millis(300) {
-                        term.status("Compiling", &format!("migrations of {}", project.name));
+                        out.status("Compiling", &format!("migrations of {}", project.name));
                         announced = true;
                     }
                     std::thread::sleep(Duration::from_millis(5));
@@ -108,23 +111,25 @@ impl Runner {
         })
     }
 
-    /// Runs a runner command with `url` in its environment; `on_event` sees each progress
-    /// line; the result line is returned (an error result becomes an error).
+    /// Sends `request` to the runner, with `url` in its environment; `on_event` sees each
+    /// progress event. An error reply becomes an error.
     pub fn call(
         &self,
-        args: &[&str],
+        request: &Request,
         url: Option<&str>,
-        mut on_event: impl FnMut(&Json),
-    ) -> Result<Json> {
+        on_event: impl FnMut(&Event),
+    ) -> Result<Reply> {
         let mut command = Command::new(&self.binary);
+        let request_json = serde_json::to_string(request)
+            .map_err(|e| Error::msg(format!("writing the runner's request: {e}")))?;
         command
-            .args(args)
+            .env(protocol::REQUEST_VAR, request_json)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         match url {
-            Some(url) => command.env("ENTMIG_URL", url),
-            None => command.env_remove("ENTMIG_URL"),
+            Some(url) => command.env(protocol::URL_VAR, url),
+            None => command.env_remove(protocol::URL_VAR),
         };
         let mut child = command.spawn().map_err(|e| {
             Error::msg(format!(
@@ -139,64 +144,165 @@ impl Runner {
         // Read while the runner writes, so that a migration printing much to stderr cannot
         // block it on a full pipe.
         let stderr = drain(child.stderr.take());
-        let mut result = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| Error::msg(format!("reading the runner's output: {e}")))?;
-            let Ok(json) = serde_json::from_str::<Json>(&line) else {
-                continue;
-            };
-            if json.get("event").is_some() {
-                on_event(&json);
-            } else if json.get("result").is_some() {
-                result = Some(json);
-            }
+        let read = read_messages(BufReader::new(stdout), on_event);
+        if read.is_err() {
+            // A runner of another protocol: its answer would not be understood either.
+            let _ = child.kill();
         }
-        child
+        let status = child
             .wait()
             .map_err(|e| Error::msg(format!("waiting for the runner: {e}")))?;
-        match result {
-            Some(json) => Ok(json),
-            None => Err(Error::msg(format!(
-                "the migrations runner stopped without a result: {}",
-                stderr.join().unwrap_or_default().trim()
-            ))),
+        let stderr = stderr.join().unwrap_or_default();
+        match read? {
+            Some(Reply::Error { message }) => Err(Error::msg(message)),
+            Some(reply) => Ok(reply),
+            None => Err(Error::msg(stopped(status, stderr.trim()))),
+        }
+    }
+
+    /// Where every migration stands on the database at `url`.
+    pub fn status(&self, url: &str) -> Result<Vec<MigrationStatus>> {
+        match self.call(&Request::Status, Some(url), |_| {})? {
+            Reply::Status { migrations } => Ok(migrations),
+            other => Err(unexpected("status", &other)),
         }
     }
 
     /// Every migration's `up`, oldest first, as the runner reads the compiled modules.
     pub fn plans(&self) -> Result<Vec<Planned>> {
-        let result = self.call(&["plan"], None, |_| {})?;
-        if result.get("result").and_then(Json::as_str) != Some("plan") {
-            return Err(Error::msg(format!(
-                "the migrations runner could not list the migrations: {}",
-                result
-                    .get("message")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-            )));
+        match self.call(&Request::Plan { id: None }, None, |_| {}) {
+            Ok(Reply::Plan { migrations }) => Ok(migrations),
+            Ok(other) => Err(unexpected("plan", &other)),
+            Err(error) => Err(Error::msg(format!(
+                "the migrations runner could not list the migrations: {error}"
+            ))),
         }
-        result
-            .get("migrations")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .map(|m| {
-                serde_json::from_value(m.clone())
-                    .map_err(|e| Error::msg(format!("the runner's list of migrations: {e}")))
-            })
-            .collect()
+    }
+
+    /// Every migration's steps and SQL for `backend`, on a fresh database.
+    pub fn describe(&self, backend: Backend) -> Result<Vec<Described>> {
+        match self.call(&Request::Describe { backend }, None, |_| {})? {
+            Reply::Describe { migrations } => Ok(migrations),
+            other => Err(unexpected("describe", &other)),
+        }
+    }
+
+    /// What a run (`PendingSql`) or a revert (`RevertPlan`) would execute on `url` now.
+    pub fn preview(&self, request: &Request, url: &str) -> Result<Vec<Preview>> {
+        match self.call(request, Some(url), |_| {})? {
+            Reply::Preview { migrations } => Ok(migrations),
+            other => Err(unexpected("preview", &other)),
+        }
+    }
+
+    /// A copy of the SQLite database at `url`; where it went, if anywhere.
+    pub fn backup(&self, url: &str) -> Result<Option<String>> {
+        match self.call(&Request::Backup, Some(url), |_| {})? {
+            Reply::Backup { path } => Ok(path),
+            other => Err(unexpected("backup", &other)),
+        }
+    }
+
+    /// Marks the dirty migration `id` as applied, or forgets it.
+    pub fn resolve(&self, url: &str, id: &str, applied: bool) -> Result<()> {
+        let request = Request::Resolve {
+            id: id.to_owned(),
+            applied,
+        };
+        match self.call(&request, Some(url), |_| {})? {
+            Reply::Done(_) => Ok(()),
+            other => Err(unexpected("resolve", &other)),
+        }
+    }
+
+    /// A run or a revert: what it did, or what it did before it failed.
+    pub fn apply(
+        &self,
+        request: &Request,
+        url: &str,
+        on_event: impl FnMut(&Event),
+    ) -> Result<Applied> {
+        match self.call(request, Some(url), on_event)? {
+            Reply::Done(outcome) => Ok(Applied::Done(outcome)),
+            Reply::Failed { outcome, message } => Ok(Applied::Failed { outcome, message }),
+            other => Err(unexpected("run", &other)),
+        }
     }
 }
 
-/// One migration's `up` as the runner reads it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Planned {
-    /// Its id.
-    pub id: String,
-    /// Its schema changes.
-    pub ops: Vec<Op>,
-    /// Its other steps (SQL, data), one line each: changes no snapshot can follow.
-    pub other_steps: Vec<String>,
+/// What a run or revert did.
+#[derive(Debug)]
+pub enum Applied {
+    /// It finished.
+    Done(Outcome),
+    /// It failed after `outcome` (kept).
+    Failed {
+        /// What did apply (or revert) before the failure.
+        outcome: Outcome,
+        /// The failure.
+        message: String,
+    },
+}
+
+fn unexpected(asked: &str, reply: &Reply) -> Error {
+    Error::msg(format!(
+        "the migrations runner answered a {asked} request with {reply:?}; remove target/entmig and try again"
+    ))
+}
+
+/// Reads the runner's lines: the hello first (a runner of another protocol is refused with
+/// the install command that matches it), then events, then the reply. A line that is no
+/// message (a migration that prints) goes to stderr as it is. `None` when no reply came.
+fn read_messages(reader: impl BufRead, mut on_event: impl FnMut(&Event)) -> Result<Option<Reply>> {
+    let mut hello = false;
+    let mut reply = None;
+    for line in reader.lines() {
+        let line = line.map_err(|e| Error::msg(format!("reading the runner's output: {e}")))?;
+        match Message::from_line(&line) {
+            Some(Message::Hello(h)) if h.is_compatible() => hello = true,
+            Some(Message::Hello(h)) => return Err(mismatch(&h)),
+            Some(Message::Event(event)) if hello => on_event(&event),
+            Some(Message::Reply(r)) if hello => reply = Some(r),
+            Some(_) => return Err(no_hello()),
+            None if !hello && line.starts_with('{') => return Err(no_hello()),
+            None => anstream::eprintln!("{line}"),
+        }
+    }
+    Ok(reply)
+}
+
+/// The refusal of a runner that speaks another protocol.
+fn mismatch(hello: &Hello) -> Error {
+    Error::msg(format!(
+        "the migrations runner was built with entmig-runtime {} (protocol {}), but this cargo-entmig {} speaks protocol {}; install the CLI that matches Cargo.lock: `cargo install cargo-entmig --version {} --locked`",
+        hello.runtime,
+        hello.protocol,
+        env!("CARGO_PKG_VERSION"),
+        protocol::VERSION,
+        hello.runtime
+    ))
+}
+
+/// The refusal of a runner that says no hello: an entmig-runtime from before the protocol.
+fn no_hello() -> Error {
+    Error::msg(format!(
+        "the migrations runner says no protocol version (an entmig-runtime older than this cargo-entmig {}); install the CLI that matches the entmig-runtime in Cargo.lock: `cargo install cargo-entmig --version <that version> --locked`",
+        env!("CARGO_PKG_VERSION")
+    ))
+}
+
+/// Why a runner gave no reply: a signal, or what it printed.
+fn stopped(status: std::process::ExitStatus, stderr: &str) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let mut message = match status.signal() {
+        Some(signal) => format!("the migrations runner was killed by signal {signal}"),
+        None => format!("the migrations runner stopped without a result ({status})"),
+    };
+    if !stderr.is_empty() {
+        message.push_str(": ");
+        message.push_str(stderr);
+    }
+    message
 }
 
 /// A thread that reads a pipe to its end.
@@ -289,6 +395,69 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A runner that is a shell script: what a runner of another version would print.
+    fn script(dir: &Path, body: &str) -> Runner {
+        use std::os::unix::fs::PermissionsExt;
+        let binary = dir.join("runner.sh");
+        std::fs::write(&binary, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Runner { binary }
+    }
+
+    #[test]
+    fn a_runner_of_another_protocol_is_refused_with_the_matching_install() {
+        let dir = tempfile::tempdir().unwrap();
+        let runner = script(
+            dir.path(),
+            r#"echo '{"kind":"hello","protocol":99,"runtime":"0.9.3"}'; echo '{"kind":"reply","result":"status","whatever":1}'"#,
+        );
+        let error = runner.status("sqlite::memory:").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "the migrations runner was built with entmig-runtime 0.9.3 (protocol 99), but this cargo-entmig {} speaks protocol {}; install the CLI that matches Cargo.lock: `cargo install cargo-entmig --version 0.9.3 --locked`",
+                env!("CARGO_PKG_VERSION"),
+                protocol::VERSION
+            )
+        );
+        // A runner from before the protocol says no hello at all.
+        let runner = script(dir.path(), r#"echo '{"result":"status","migrations":[]}'"#);
+        let error = runner.status("sqlite::memory:").unwrap_err().to_string();
+        assert!(error.contains("says no protocol version"), "{error}");
+    }
+
+    #[test]
+    fn the_runner_reads_the_request_whole_and_its_prints_pass_through() {
+        let dir = tempfile::tempdir().unwrap();
+        // Echoes the request it was given back as an error, after a line of its own.
+        let runner = script(
+            dir.path(),
+            r#"echo '{"kind":"hello","protocol":1,"runtime":"0.1.0"}'; echo 'a data step prints'; printf '{"kind":"reply","result":"error","message":"%s %s"}\n' "$ENTMIG_URL" "$(echo "$ENTMIG_REQUEST" | tr -d '"')""#,
+        );
+        let error = runner
+            .call(
+                &Request::Revert {
+                    which: protocol::Which::Steps(2),
+                },
+                Some("sqlite://x.db"),
+                |_| {},
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "sqlite://x.db {request:revert,which:{steps:2}}");
+    }
+
+    #[test]
+    fn a_killed_runner_says_by_which_signal() {
+        let dir = tempfile::tempdir().unwrap();
+        let runner = script(
+            dir.path(),
+            r#"echo '{"kind":"hello","protocol":1,"runtime":"0.1.0"}'; kill -9 $$"#,
+        );
+        let error = runner.status("sqlite::memory:").unwrap_err().to_string();
+        assert_eq!(error, "the migrations runner was killed by signal 9");
+    }
 
     #[test]
     fn the_runner_depends_on_entmig_runtime_as_the_package_does() {

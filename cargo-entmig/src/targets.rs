@@ -23,12 +23,14 @@ pub struct Env {
 }
 
 impl Env {
-    /// The process environment over `.env` in the package folder and the workspace root.
-    pub fn load(project: &Project) -> Env {
+    /// The process environment over `.env` in the package folder over the one in the
+    /// workspace root (when `dotenv`; `--no-dotenv` leaves them out). A `.env` that cannot be
+    /// read is skipped: the variables it would give are then reported missing by name.
+    pub fn load(project: &Project, dotenv: bool) -> Env {
         let mut vars = BTreeMap::new();
-        for dir in [&project.workspace_root, &project.root] {
-            if let Ok(text) = std::fs::read_to_string(dir.join(".env")) {
-                vars.extend(parse_dotenv(&text));
+        if dotenv {
+            for dir in [&project.workspace_root, &project.root] {
+                vars.extend(read_dotenv(&dir.join(".env")));
             }
         }
         vars.extend(std::env::vars());
@@ -36,10 +38,16 @@ impl Env {
     }
 
     /// An environment of exactly these variables (tests).
+    #[cfg(test)]
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Env {
         Env {
             vars: vars.into_iter().collect(),
         }
+    }
+
+    /// Sets a variable over every source (`--database-url`).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -50,25 +58,13 @@ impl Env {
     }
 }
 
-/// `KEY=value` lines; `#` comments, `export ` prefixes and quotes are understood.
-pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                return None;
-            }
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            let (key, value) = line.split_once('=')?;
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(value);
-            Some((key.trim().to_owned(), value.to_owned()))
-        })
-        .collect()
+/// The variables of a `.env` file, read by dotenvy without touching the process
+/// environment; none when there is no file.
+fn read_dotenv(path: &Path) -> Vec<(String, String)> {
+    match dotenvy::from_path_iter(path) {
+        Ok(lines) => lines.filter_map(std::result::Result::ok).collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The targets a command works on, each with its URL or why it has none (a missing variable,
@@ -361,15 +357,22 @@ mod tests {
 
     #[test]
     fn dotenv_lines() {
-        let vars =
-            parse_dotenv("# comment\nexport DATABASE_URL=\"sqlite://a.db\"\nEMPTY=\nQ='x y'\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(
+            &path,
+            "# comment\nexport DATABASE_URL=\"sqlite://a.db\"\nEMPTY=\nQ='x y'\nURL=postgres://h/db # the main one\n",
+        )
+        .unwrap();
         assert_eq!(
-            vars,
+            read_dotenv(&path),
             [
                 ("DATABASE_URL".to_string(), "sqlite://a.db".to_string()),
                 ("EMPTY".to_string(), String::new()),
-                ("Q".to_string(), "x y".to_string())
+                ("Q".to_string(), "x y".to_string()),
+                ("URL".to_string(), "postgres://h/db".to_string()),
             ]
         );
+        assert!(read_dotenv(&dir.path().join("missing")).is_empty());
     }
 }

@@ -1,40 +1,54 @@
-//! The other half of `cargo entmig run/revert/status/describe`: the CLI compiles the crate's
-//! migrations into a small binary whose `main` calls [`main`], and talks to it in JSON lines
-//! on stdout. Not a public API; its protocol changes with entmig-runtime and the CLI together.
-//!
-//! The database URL arrives in the `ENTMIG_URL` environment variable, never on the command
-//! line, where other users of the machine could read a password.
+//! The other half of `cargo entmig run/revert/status/describe/...`: the CLI compiles the
+//! crate's migrations into a small binary whose `main` calls [`main`], and talks to it through
+//! [`entmig_schema::protocol`]: the request arrives whole in `ENTMIG_REQUEST`, the database URL
+//! in `ENTMIG_URL` (never on the command line, where other users of the machine could read a
+//! password), and the runner answers in protocol messages, one a line on stdout. Not a public
+//! API; its protocol changes with entmig-runtime and the CLI together.
 
 use std::sync::Arc;
 
-use entmig_schema::Backend;
-use serde_json::{Value as Json, json};
+use entmig_schema::protocol::{
+    self, Described, DoneMigration, Hello, Message, Outcome, Planned, Preview, Reply, Request,
+    StepLine, Which,
+};
 
-use crate::migration::{Direction, Plan};
-use crate::migrator::{Event, Migrator, Report, Revert, RunOptions, State};
+use crate::migration::{Direction, Plan, Step};
+use crate::migrator::{Event, Migrator, Report, Revert, RunOptions};
 use crate::{Database, DatabaseUrl, redact};
 
-/// The runner's entry point: runs the command in `std::env::args`, prints JSON lines, and
-/// gives the process exit code.
+/// The runner's entry point: says hello, carries out the request in the environment, prints
+/// the reply, and gives the process exit code (0 when the request succeeded).
 pub fn main(migrator: Migrator) -> i32 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match command(&migrator, &args) {
-        Ok(()) => 0,
-        Err(message) => {
-            if !message.is_empty() {
-                print(json!({ "result": "error", "message": message, "done": [] }));
-            }
-            1
-        }
-    }
+    send(Message::Hello(Hello::new(env!("CARGO_PKG_VERSION"))));
+    let reply = match request() {
+        Ok(request) => answer(&migrator, request),
+        Err(message) => Reply::Error { message },
+    };
+    let code = match reply {
+        Reply::Failed { .. } | Reply::Error { .. } => 1,
+        _ => 0,
+    };
+    send(Message::Reply(reply));
+    code
 }
 
-fn print(line: Json) {
-    println!("{line}");
+fn send(message: Message) {
+    println!("{}", message.to_line());
+}
+
+fn request() -> Result<Request, String> {
+    let text = std::env::var(protocol::REQUEST_VAR).map_err(|_| {
+        format!(
+            "no request given ({}); this program is run by `cargo entmig`",
+            protocol::REQUEST_VAR
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| format!("the request could not be read: {e}"))
 }
 
 fn url() -> Result<String, String> {
-    std::env::var("ENTMIG_URL").map_err(|_| "no database URL given (ENTMIG_URL)".to_string())
+    std::env::var(protocol::URL_VAR)
+        .map_err(|_| format!("no database URL given ({})", protocol::URL_VAR))
 }
 
 fn connect() -> Result<Database, String> {
@@ -60,14 +74,12 @@ fn connect() -> Result<Database, String> {
     })
 }
 
-/// The database, for a command that only reads it (`status`, `sql-pending`, `revert` of
+/// The database, for a request that only reads it (`status`, a preview, `revert` of
 /// nothing): a SQLite file that does not exist is not created, but read as the empty database
 /// it would be.
 fn connect_reading() -> Result<Database, String> {
-    if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(&url()?) {
-        if !path.exists() {
-            return Database::connect("sqlite::memory:").map_err(|e| e.to_string());
-        }
+    if missing_sqlite_file() {
+        return Database::connect("sqlite::memory:").map_err(|e| e.to_string());
     }
     connect()
 }
@@ -79,125 +91,147 @@ fn missing_sqlite_file() -> bool {
     })
 }
 
-fn done(report: &Report) -> Json {
-    Json::Array(
-        report
-            .done
-            .iter()
-            .map(|d| json!({ "id": d.id, "ms": d.duration.as_millis() as u64 }))
-            .collect(),
-    )
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+fn outcome(report: &Report, elapsed: std::time::Duration) -> Outcome {
+    Outcome {
+        done: report
+            .done
+            .iter()
+            .map(|d| DoneMigration {
+                id: d.id.clone(),
+                ms: millis(d.duration),
+            })
+            .collect(),
+        elapsed_ms: millis(elapsed),
+    }
+}
+
+/// Options that send each of the migrator's events on as a protocol event.
 fn options(force: bool) -> RunOptions {
     RunOptions {
         force,
         on_event: Some(Arc::new(|event: &Event| {
-            let line = match event {
-                Event::Started { id, reverting } => {
-                    json!({ "event": "started", "id": id, "reverting": reverting })
-                }
-                Event::Batch { id, step, rows } => {
-                    json!({ "event": "batch", "id": id, "step": step, "rows": rows })
-                }
-                Event::Finished { id, duration } => {
-                    json!({ "event": "finished", "id": id, "ms": duration.as_millis() as u64 })
-                }
+            let event = match event {
+                Event::Started { id, reverting } => protocol::Event::Started {
+                    id: id.clone(),
+                    reverting: *reverting,
+                },
+                Event::Batch { id, step, rows } => protocol::Event::Batch {
+                    id: id.clone(),
+                    step: step.clone(),
+                    rows: *rows,
+                },
+                Event::Finished { id, duration } => protocol::Event::Finished {
+                    id: id.clone(),
+                    ms: millis(*duration),
+                },
+                #[allow(unreachable_patterns)]
+                _ => return,
             };
-            print(line);
+            send(Message::Event(event));
         })),
         ..RunOptions::default()
     }
 }
 
-fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
-    let flag = |name: &str| args.iter().any(|a| a == name);
-    let value = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    match args.first().map(String::as_str) {
-        Some("run") => {
+fn revert_of(which: Which) -> Revert {
+    match which {
+        Which::Steps(n) => Revert::Steps(n),
+        Which::To(id) => Revert::To(id),
+    }
+}
+
+/// Each step of a plan, one line, marked when it loses data.
+fn step_lines(plan: &Plan) -> Vec<StepLine> {
+    plan.steps()
+        .iter()
+        .map(|step| StepLine {
+            text: step.to_string(),
+            destructive: matches!(step, Step::Op(op) if op.is_destructive()),
+        })
+        .collect()
+}
+
+fn answer(migrator: &Migrator, request: Request) -> Reply {
+    match carry_out(migrator, request) {
+        Ok(reply) => reply,
+        Err(message) => Reply::Error { message },
+    }
+}
+
+fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
+    let started = std::time::Instant::now();
+    Ok(match request {
+        Request::Run { force } => {
             let mut db = connect()?;
-            match migrator.run_with(&mut db, &options(flag("--force"))) {
-                Ok(report) => print(json!({ "result": "ok", "done": done(&report) })),
-                Err(failure) => {
-                    print(
-                        json!({ "result": "error", "message": failure.error.to_string(), "done": done(&failure.report) }),
-                    );
-                    return Err(FAILED.into());
-                }
+            match migrator.run_with(&mut db, &options(force)) {
+                Ok(report) => Reply::Done(outcome(&report, started.elapsed())),
+                Err(failure) => Reply::Failed {
+                    outcome: outcome(&failure.report, started.elapsed()),
+                    message: failure.error.to_string(),
+                },
             }
         }
-        Some("revert-plan") => {
+        Request::Revert { which } => {
+            let mut db = connect_reading()?;
+            match migrator.revert_with(&mut db, revert_of(which), &options(false)) {
+                Ok(report) => Reply::Done(outcome(&report, started.elapsed())),
+                Err(failure) => Reply::Failed {
+                    outcome: outcome(&failure.report, started.elapsed()),
+                    message: failure.error.to_string(),
+                },
+            }
+        }
+        Request::RevertPlan { which } => {
             let mut db = connect_reading()?;
             let undo = migrator
-                .revert_sql(&mut db, which(&value))
+                .revert_sql(&mut db, revert_of(which))
                 .map_err(|e| e.to_string())?;
-            let rows: Vec<Json> = undo
-                .iter()
-                .map(|u| json!({ "id": u.id, "steps": u.steps, "destructive": u.destructive, "destructive_steps": u.destructive_steps, "sql": u.sql }))
-                .collect();
-            print(json!({ "result": "revert-plan", "migrations": rows }));
-        }
-        Some("revert") => {
-            let mut db = connect_reading()?;
-            let which = which(&value);
-            match migrator.revert_with(&mut db, which, &options(false)) {
-                Ok(report) => print(json!({ "result": "ok", "done": done(&report) })),
-                Err(failure) => {
-                    print(
-                        json!({ "result": "error", "message": failure.error.to_string(), "done": done(&failure.report) }),
-                    );
-                    return Err(FAILED.into());
-                }
+            Reply::Preview {
+                migrations: undo
+                    .into_iter()
+                    .map(|u| Preview {
+                        id: u.id,
+                        steps: u
+                            .steps
+                            .into_iter()
+                            .zip(u.destructive_steps)
+                            .map(|(text, destructive)| StepLine { text, destructive })
+                            .collect(),
+                        sql: u.sql,
+                    })
+                    .collect(),
             }
         }
-        Some("status") => {
+        Request::Status => {
             let mut db = connect_reading()?;
             let status = migrator.status(&mut db).map_err(|e| e.to_string())?;
-            let rows: Vec<Json> = status
-                .iter()
-                .map(|s| {
-                    let (applied_at, ms) = match &s.state {
-                        State::Applied { applied_at, duration_ms } => (Some(applied_at.clone()), Some(*duration_ms)),
-                        _ => (None, None),
-                    };
-                    json!({ "id": s.id, "state": s.state.to_string(), "applied_at": applied_at, "ms": ms })
-                })
-                .collect();
-            print(json!({ "result": "status", "migrations": rows }));
+            Reply::Status {
+                migrations: protocol_status(status),
+            }
         }
-        Some("describe") => {
-            let backend = match value("--backend").as_deref() {
-                Some("postgres") => Backend::Postgres,
-                _ => Backend::Sqlite,
-            };
+        Request::Describe { backend } => {
             let sql = migrator.sql(backend).map_err(|e| e.to_string())?;
-            let rows: Vec<Json> = migrator
-                .entries()
-                .iter()
-                .zip(sql)
-                .map(|(entry, (_, statements))| {
-                    let plan = Plan::of(entry.migration(), Direction::Up);
-                    let steps: Vec<String> = plan.steps().iter().map(ToString::to_string).collect();
-                    json!({
-                        "id": entry.id(),
-                        "transactional": entry.migration().transactional(),
-                        "steps": steps,
-                        "destructive": plan.steps().iter().map(|s| matches!(s, crate::migration::Step::Op(op) if op.is_destructive())).collect::<Vec<_>>(),
-                        "sql": statements,
+            Reply::Describe {
+                migrations: migrator
+                    .entries()
+                    .iter()
+                    .zip(sql)
+                    .map(|(entry, (_, sql))| Described {
+                        id: entry.id().to_owned(),
+                        transactional: entry.migration().transactional(),
+                        steps: step_lines(&Plan::of(entry.migration(), Direction::Up)),
+                        sql,
                     })
-                })
-                .collect();
-            print(json!({ "result": "describe", "migrations": rows }));
+                    .collect(),
+            }
         }
-        Some("plan") => {
-            // Every migration's `up` (or the one `--id` names): its schema changes, and the
+        Request::Plan { id } => {
+            // Every migration's `up` (or the one `id` names): its schema changes, and the
             // steps that are not (SQL, data), which no snapshot can follow.
-            let id = value("--id");
             let entries: Vec<_> = migrator
                 .entries()
                 .iter()
@@ -206,68 +240,99 @@ fn command(migrator: &Migrator, args: &[String]) -> Result<(), String> {
             if let (Some(id), true) = (&id, entries.is_empty()) {
                 return Err(format!("no migration {id}"));
             }
-            let rows: Vec<Json> = entries
-                .iter()
-                .map(|entry| {
-                    let plan = Plan::of(entry.migration(), Direction::Up);
-                    let (ops, other): (Vec<_>, Vec<_>) = plan
-                        .steps()
-                        .iter()
-                        .partition(|s| matches!(s, crate::migration::Step::Op(_)));
-                    let ops: Vec<Json> = ops
-                        .iter()
-                        .filter_map(|s| match s {
-                            crate::migration::Step::Op(op) => serde_json::to_value(op).ok(),
-                            _ => None,
-                        })
-                        .collect();
-                    let other: Vec<String> = other.iter().map(ToString::to_string).collect();
-                    json!({ "id": entry.id(), "ops": ops, "other_steps": other })
-                })
-                .collect();
-            print(json!({ "result": "plan", "migrations": rows }));
+            Reply::Plan {
+                migrations: entries
+                    .iter()
+                    .map(|entry| {
+                        let plan = Plan::of(entry.migration(), Direction::Up);
+                        let mut ops = Vec::new();
+                        let mut other_steps = Vec::new();
+                        for step in plan.steps() {
+                            match step {
+                                Step::Op(op) => ops.push(op.clone()),
+                                other => other_steps.push(other.to_string()),
+                            }
+                        }
+                        Planned {
+                            id: entry.id().to_owned(),
+                            ops,
+                            other_steps,
+                        }
+                    })
+                    .collect(),
+            }
         }
-        Some("sql-pending") => {
+        Request::PendingSql => {
             let mut db = connect_reading()?;
             let pending = migrator.pending_sql(&mut db).map_err(|e| e.to_string())?;
-            let rows: Vec<Json> = pending
-                .into_iter()
-                .map(|(id, sql)| json!({ "id": id, "sql": sql }))
+            let by_id: Vec<_> = migrator
+                .entries()
+                .iter()
+                .filter_map(|e| {
+                    pending
+                        .iter()
+                        .find(|(id, _)| id == e.id())
+                        .map(|(_, sql)| Preview {
+                            id: e.id().to_owned(),
+                            steps: step_lines(&Plan::of(e.migration(), Direction::Up)),
+                            sql: sql.clone(),
+                        })
+                })
                 .collect();
-            print(json!({ "result": "sql", "migrations": rows }));
+            Reply::Preview { migrations: by_id }
         }
-        Some("backup") => {
+        Request::Backup => {
             // A database that does not exist yet has nothing to back up.
             if missing_sqlite_file() {
-                print(json!({ "result": "ok" }));
-                return Ok(());
+                return Ok(Reply::Backup { path: None });
             }
             let mut db = connect()?;
-            match db.backup().map_err(|e| e.to_string())? {
-                Some(path) => print(json!({ "result": "ok", "path": path })),
-                None => print(json!({ "result": "ok" })),
+            Reply::Backup {
+                path: db.backup().map_err(|e| e.to_string())?,
             }
         }
-        Some("resolve") => {
+        Request::Resolve { id, applied } => {
             let mut db = connect()?;
-            let id = value("--id").ok_or("resolve needs --id")?;
             migrator
-                .resolve(&mut db, &id, flag("--applied"))
+                .resolve(&mut db, &id, applied)
                 .map_err(|e| e.to_string())?;
-            print(json!({ "result": "ok", "done": [] }));
+            Reply::Done(Outcome {
+                done: Vec::new(),
+                elapsed_ms: millis(started.elapsed()),
+            })
         }
-        other => return Err(format!("unknown runner command {other:?}")),
-    }
-    Ok(())
+    })
 }
 
-/// `--to ID` or `--steps N` (default 1).
-fn which(value: &dyn Fn(&str) -> Option<String>) -> Revert {
-    match value("--to") {
-        Some(id) => Revert::To(id),
-        None => Revert::Steps(value("--steps").and_then(|s| s.parse().ok()).unwrap_or(1)),
-    }
+/// The migrator's statuses in the protocol's words.
+fn protocol_status(status: Vec<crate::MigrationStatus>) -> Vec<protocol::MigrationStatus> {
+    use crate::State;
+    // A pending migration older than the newest applied one: `run` refuses it.
+    let newest_applied = status
+        .iter()
+        .filter(|s| matches!(s.state, State::Applied { .. }))
+        .map(|s| s.id.clone())
+        .max();
+    status
+        .into_iter()
+        .map(|s| protocol::MigrationStatus {
+            state: match s.state {
+                State::Applied {
+                    applied_at,
+                    duration_ms,
+                } => protocol::State::Applied {
+                    applied_at,
+                    duration_ms,
+                },
+                State::Pending if newest_applied.as_ref().is_some_and(|n| s.id < *n) => {
+                    protocol::State::Late
+                }
+                State::Pending => protocol::State::Pending,
+                State::Changed => protocol::State::Changed,
+                State::Missing => protocol::State::Missing,
+                State::Dirty => protocol::State::Dirty,
+            },
+            id: s.id,
+        })
+        .collect()
 }
-
-/// The failure was printed with its report already.
-const FAILED: &str = "";

@@ -560,7 +560,11 @@ mod tests {
         );
         let asked = open_fills(&before, &after, &Answers::default());
         assert_eq!(asked.len(), 2);
-        assert!(asked[0].prompt().starts_with("users.zip (text) is NOT NULL"));
+        assert!(
+            asked[0]
+                .prompt()
+                .starts_with("users.zip (text) is NOT NULL")
+        );
     }
 
     #[test]
@@ -594,9 +598,11 @@ mod tests {
             problems[1].contains("neither adds the column users.email"),
             "{problems:?}"
         );
-        let answers =
-            Answers::from_flags(&[], &["users.zip=01234".into(), "users.score=@email".into()])
-                .unwrap();
+        let answers = Answers::from_flags(
+            &[],
+            &["users.zip=01234".into(), "users.score=@email".into()],
+        )
+        .unwrap();
         let problem = decide(&before, &after, &answers).unwrap_err()[0].to_string();
         assert!(problem.contains("`@email` is a text column"), "{problem}");
         let answers =
@@ -646,7 +652,12 @@ mod tests {
             }],
             ..Answers::default()
         };
-        assert!(decide(&before, &after, &answers).unwrap().warnings.is_empty());
+        assert!(
+            decide(&before, &after, &answers)
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
         let answers = Answers::from_flags(&[], &["users.nick=anon".into()]).unwrap();
         let decided = decide(&before, &after, &answers).unwrap();
         assert!(matches!(
@@ -666,7 +677,7 @@ mod tests {
         };
         assert_eq!(
             open_renames(&before, &after, &Answers::default()),
-            [rename.clone()]
+            std::slice::from_ref(&rename)
         );
         // Unanswered: a drop and an add, which need a fill, and a warning about the rename.
         let problems = decide(&before, &after, &Answers::default()).unwrap_err();

@@ -258,7 +258,7 @@ pub enum State {
 }
 
 impl State {
-    /// The state's name, as `status` shows it.
+    /// The state's name.
     pub fn name(&self) -> &'static str {
         match self {
             State::Applied { .. } => "applied",
@@ -270,17 +270,29 @@ impl State {
         }
     }
 
-    /// For a state that makes `run` refuse: what to do about it.
-    pub fn fix(&self) -> Option<&'static str> {
+    /// The word `status` shows in its column: a late migration is pending too, marked as a
+    /// problem.
+    pub fn label(&self) -> &'static str {
         match self {
-            State::Applied { .. } | State::Pending => None,
-            State::Late => Some(
-                "it is older than an applied migration; `cargo entmig run --force` applies it",
-            ),
-            State::Changed => Some("restore its module, or revert it where it is applied"),
-            State::Missing => Some("restore its module from version control"),
-            State::Dirty => Some("check the database, then `cargo entmig resolve` it"),
+            State::Late => "pending",
+            other => other.name(),
         }
+    }
+
+    /// For a state that makes `run` refuse: the problem with migration `id`, and what to do.
+    pub fn problem(&self, id: &str) -> Option<String> {
+        let fix = match self {
+            State::Applied { .. } | State::Pending => return None,
+            State::Late => {
+                return Some(format!(
+                    "{id} is pending but older than an applied one (`cargo entmig run --force` applies it)"
+                ));
+            }
+            State::Changed => "restore its module, or revert it where it is applied",
+            State::Missing => "restore its module from version control",
+            State::Dirty => "check the database, then `cargo entmig resolve` it",
+        };
+        Some(format!("{id} is {} ({fix})", self.name()))
     }
 
     /// Whether the migration's row is in the tracking table (applied, changed, missing or
