@@ -138,6 +138,18 @@ pub enum Problem {
     },
     /// New NOT NULL columns without a default and without a value for the rows there.
     MissingFills(Vec<(String, String)>),
+    /// Columns made NOT NULL without a value for their rows that may hold NULL.
+    MissingNullFills(Vec<(String, String)>),
+    /// A NOT NULL foreign key added to rows that are there, to a table the same migration
+    /// creates: it starts empty, so no value can fill it.
+    UnfillableForeignKey {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The table it references, which the migration creates.
+        parent: String,
+    },
     /// A value that does not fit its column.
     BadFill {
         /// The answer.
@@ -195,6 +207,27 @@ impl fmt::Display for Problem {
                     names.first().map_or("", String::as_str),
                 )
             }
+            Problem::MissingNullFills(columns) => {
+                let names: Vec<String> = columns.iter().map(|(t, c)| format!("{t}.{c}")).collect();
+                let one = names.len() == 1;
+                write!(
+                    f,
+                    "{} {} NOT NULL, and rows that hold NULL there make the migration fail: \
+                     pass --fill {}=VALUE (one flag a column; it changes only the rows that hold NULL), or keep the field an Option",
+                    names.join(", "),
+                    if one { "becomes" } else { "become" },
+                    names.first().map_or("", String::as_str),
+                )
+            }
+            Problem::UnfillableForeignKey {
+                table,
+                column,
+                parent,
+            } => write!(
+                f,
+                "{table}.{column} is a NOT NULL foreign key to {parent}, which this migration creates empty, so no value can fill the rows already in {table}: \
+                 add {table}.{column} as an Option, fill it in a data step once {parent} has rows, and make it NOT NULL in a later migration"
+            ),
             Problem::BadFill { fill, why } => match (&fill.text, fill.from_flag) {
                 (Some(text), true) => {
                     write!(f, "--fill {}.{}={text}: {why}", fill.table, fill.column)
@@ -264,15 +297,22 @@ pub fn decide(
         ));
     }
     let questions = fill_questions(snapshot, current, &d);
+    let created = created_tables(&d);
     let mut missing = Vec::new();
+    let mut missing_nulls = Vec::new();
     for q in &questions {
+        if let Some(parent) = new_parent(current, &created, &q.table, &q.column) {
+            problems.push(Problem::UnfillableForeignKey {
+                table: q.table.clone(),
+                column: q.column.clone(),
+                parent,
+            });
+            continue;
+        }
         let Some(given) = answers.fill(&q.table, &q.column) else {
             match q.reason {
                 FillReason::NewColumn => missing.push((q.table.clone(), q.column.clone())),
-                FillReason::NullRows => warnings.push(format!(
-                    "{}.{} becomes NOT NULL: rows that hold NULL there make the migration fail; pass --fill {}.{}=VALUE to give them a value first",
-                    q.table, q.column, q.table, q.column
-                )),
+                FillReason::NullRows => missing_nulls.push((q.table.clone(), q.column.clone())),
             }
             continue;
         };
@@ -290,9 +330,13 @@ pub fn decide(
             }),
         }
     }
+    if !missing_nulls.is_empty() {
+        problems.insert(0, Problem::MissingNullFills(missing_nulls));
+    }
     if !missing.is_empty() {
         problems.insert(0, Problem::MissingFills(missing));
     }
+    warnings.extend(repointed_keys(snapshot, &d, &created));
     for given in &answers.fills {
         if questions
             .iter()
@@ -329,6 +373,52 @@ pub fn decide(
     } else {
         Err(problems)
     }
+}
+
+/// The tables that the diff creates (new, or renamed by a drop and a create).
+fn created_tables(d: &Diff) -> Vec<String> {
+    d.ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::CreateTable { table } => Some(table.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The table that `table.column` references as a foreign key, when the diff creates it.
+fn new_parent(current: &Schema, created: &[String], table: &str, column: &str) -> Option<String> {
+    current
+        .tables
+        .get(table)?
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.columns.iter().any(|c| c == column))
+        .map(|fk| fk.referenced_table.clone())
+        .filter(|parent| created.contains(parent) && parent != table)
+}
+
+/// Warnings for foreign keys of tables that were there, pointed by the diff at a table it
+/// creates: rows that hold a value there have nothing to reference yet.
+fn repointed_keys(snapshot: &Schema, d: &Diff, created: &[String]) -> Vec<String> {
+    d.ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::AddForeignKey { table, foreign_key }
+                if created.contains(&foreign_key.referenced_table)
+                    && !created.contains(table)
+                    && snapshot.tables.contains_key(table) =>
+            {
+                Some(format!(
+                    "the foreign key {} of {table} references {}, which this migration creates empty: rows of {table} that hold a value in {} make the migration fail",
+                    foreign_key.name,
+                    foreign_key.referenced_table,
+                    foreign_key.columns.join(", ")
+                ))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The diff with the answers' renames taken; a rename the diff does not allow is a problem.
@@ -640,8 +730,12 @@ mod tests {
         let open = open_fills(&before, &after, &Answers::default());
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].reason, FillReason::NullRows);
-        let decided = decide(&before, &after, &Answers::default()).unwrap();
-        assert!(decided.warnings[0].contains("users.nick becomes NOT NULL"));
+        // Without a person, a value is needed, as for a new column.
+        let problem = decide(&before, &after, &Answers::default()).unwrap_err()[0].to_string();
+        assert_eq!(
+            problem,
+            "users.nick becomes NOT NULL, and rows that hold NULL there make the migration fail: pass --fill users.nick=VALUE (one flag a column; it changes only the rows that hold NULL), or keep the field an Option"
+        );
         // A person said no row holds NULL: no warning.
         let answers = Answers {
             fills: vec![GivenFill {
@@ -664,6 +758,44 @@ mod tests {
             &decided.diff.ops[0],
             Op::AlterColumn { changes, .. } if changes.fill_nulls.is_some()
         ));
+    }
+
+    #[test]
+    fn a_not_null_foreign_key_to_a_new_table_cannot_be_filled() {
+        use crate::model::ForeignKey;
+        let posts = |with_author: bool| {
+            let mut table = Table::new("posts")
+                .with_column(Column::new("id", ColumnType::BigInt))
+                .with_primary_key(["id"]);
+            if with_author {
+                table = table
+                    .with_column(Column::new("author_id", ColumnType::BigInt))
+                    .with_foreign_key(ForeignKey::new(
+                        "fk_posts_author_id",
+                        ["author_id"],
+                        "authors",
+                        ["id"],
+                    ));
+            }
+            table
+        };
+        let authors = Table::new("authors")
+            .with_column(Column::new("id", ColumnType::BigInt))
+            .with_primary_key(["id"]);
+        let before = Schema::from_tables([posts(false)]);
+        let after = Schema::from_tables([posts(true), authors]);
+        let answers = Answers::from_flags(&[], &["posts.author_id=1".into()]).unwrap();
+        for answers in [Answers::default(), answers] {
+            let problems = decide(&before, &after, &answers).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].to_string().starts_with(
+                    "posts.author_id is a NOT NULL foreign key to authors, which this migration creates empty"
+                ),
+                "{}",
+                problems[0]
+            );
+        }
     }
 
     #[test]
