@@ -328,27 +328,46 @@ impl Project {
 
     /// [`Project::entmig_with`], run in the folder `dir`.
     pub fn entmig_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new(entmig_binary());
+        let mut command = self.command(Command::new(entmig_binary()), env);
         command
             .args(args)
             .args(["--color", "never"])
-            .current_dir(dir)
+            .current_dir(dir);
+        run(
+            command,
+            format!("cargo entmig {} --color never", args.join(" ")),
+        )
+    }
+
+    /// `cargo-entmig <args>` as [`Project::entmig_with`] runs it, but without `--color never`:
+    /// the colour is the CLI's own choice, from `env` and whether its streams are terminals.
+    pub fn entmig_colored(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = self.command(Command::new(entmig_binary()), env);
+        command.args(args).current_dir(self.root());
+        run(command, format!("cargo entmig {}", args.join(" ")))
+    }
+
+    /// The environment every run of the CLI gets: the runner's shared target folder, this
+    /// cargo, no `DATABASE_URL` of the test run, then the project's variables and `env`.
+    fn command(&self, mut command: Command, env: &[(&str, &str)]) -> Command {
+        command
             .env("ENTMIG_RUNNER_TARGET_DIR", runner_target_dir())
             .env("CARGO", cargo())
             .env("RUST_BACKTRACE", "1")
             // The crate's own target folder, not the one of this test run.
             .env_remove("CARGO_TARGET_DIR")
-            .env_remove("DATABASE_URL");
-        for (key, value) in &self.env {
+            .env_remove("DATABASE_URL")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (key, value) in self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(env.iter().copied())
+        {
             command.env(key, value);
         }
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        run(
-            command,
-            format!("cargo entmig {} --color never", args.join(" ")),
-        )
+        command
     }
 
     /// [`Project::entmig`] at a terminal, as a person runs it: under `script`, which gives it
@@ -356,24 +375,24 @@ impl Project {
     /// questions and the echoed answers among it, is all in `stdout`.
     pub fn entmig_at_a_terminal(&self, args: &[&str], answers: &str) -> Output {
         let quote = |word: &str| format!("'{}'", word.replace('\'', "'\\''"));
-        let mut line = vec![quote(&entmig_binary().to_string_lossy())];
+        let mut line = vec!["\"$ENTMIG\"".to_owned()];
         line.extend(args.iter().map(|a| quote(a)));
         line.extend(["--color", "never"].map(String::from));
-        let line = line.join(" ");
-        let mut command = Command::new("script");
+        self.shell_at_a_terminal(&line.join(" "), answers, &[])
+    }
+
+    /// A shell command line at a terminal (under `script`, as [`Project::entmig_at_a_terminal`]),
+    /// in the crate's folder, with `$ENTMIG` naming the CLI and `env` set; `answers` typed.
+    pub fn shell_at_a_terminal(&self, line: &str, answers: &str, env: &[(&str, &str)]) -> Output {
+        let mut command = self.command(Command::new("script"), env);
         command
-            .args(["-qec", &line, "/dev/null"])
+            .args(["-qec", line, "/dev/null"])
             .current_dir(self.root())
-            .env("ENTMIG_RUNNER_TARGET_DIR", runner_target_dir())
-            .env("CARGO", cargo())
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("DATABASE_URL")
+            .env("ENTMIG", entmig_binary())
+            .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (key, value) in &self.env {
-            command.env(key, value);
-        }
         let mut child = command.spawn().expect("script (util-linux) runs");
         {
             use std::io::Write;
@@ -384,7 +403,7 @@ impl Project {
         }
         let output = child.wait_with_output().expect("script ends");
         Output {
-            command: format!("{} (at a terminal, answering {answers:?})", args.join(" ")),
+            command: format!("{line} (at a terminal, answering {answers:?})"),
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
