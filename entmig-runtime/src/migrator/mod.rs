@@ -8,20 +8,27 @@
 //! - Checksums are over a migration's canonical steps, never its source text.
 //! - Read-only calls (`status`, `sql`) never create the tracking table.
 
+// A failed run's error carries the report of what did apply (with the run's wall time), which
+// makes it larger than clippy likes; it is returned once per run, so the size costs nothing.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entmig_schema::{Backend, Op, Schema, render_into, render_run};
+use entmig_schema::{Backend, Op, Runs, Schema};
 
-use crate::database::Database;
+use crate::database::{Database, Transaction};
 use crate::error::{Error, Result};
 use crate::migration::{Direction, MigrationTrait, Plan, Step};
-use crate::value::Value;
 
-/// The table that records applied migrations.
-pub const TRACKING_TABLE: &str = "entmig_migrations";
+mod preview;
+mod tracking;
+
+pub use preview::{Undo, plan_sql};
+pub use tracking::TRACKING_TABLE;
+use tracking::{Status, TrackedRow};
 
 /// One migration as the migrator knows it: its id, its name and its code.
 pub struct Entry {
@@ -168,11 +175,15 @@ pub struct Done {
     pub duration: Duration,
 }
 
-/// What a run or revert did: the migrations, in the order they ran.
+/// What a run or revert did: the migrations, in the order they ran, and how long it all took.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// The migrations applied (by `run`) or reverted (by `revert`).
     pub done: Vec<Done>,
+    /// The wall time of the whole run, from before the lock was taken to after it was
+    /// released: more than the sum of the migrations' durations, which leave out the lock,
+    /// reading what is applied and introspection.
+    pub elapsed: Duration,
 }
 
 /// A failed run: what did apply before the failure, and the failure.
@@ -206,27 +217,33 @@ pub enum Revert {
 }
 
 /// Where one migration stands in one database.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MigrationStatus {
     /// The id.
     pub id: String,
     /// The state.
+    #[serde(flatten)]
     pub state: State,
 }
 
-/// The state of a migration in a database.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The state of a migration in a database: decided once, by [`Migrator::status`], for the
+/// migrator's own refusals and for every display of them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum State {
     /// Applied, as it is in the code.
     Applied {
         /// When, as recorded (UTC, RFC 3339).
         applied_at: String,
-        /// How long it took.
+        /// How long it took, in milliseconds.
         duration_ms: i64,
     },
     /// Not applied yet.
     Pending,
+    /// Not applied yet, but older than the newest migration the database records (a branch
+    /// merged late): `run` refuses it unless forced.
+    Late,
     /// Applied, but its steps have changed in the code since.
     Changed,
     /// Applied, but not in the code.
@@ -235,11 +252,46 @@ pub enum State {
     Dirty,
 }
 
+impl State {
+    /// `true` when `run` refuses to go on because of this migration (a late one only without
+    /// `force`).
+    ///
+    /// ```
+    /// use entmig_runtime::State;
+    /// assert!(State::Late.blocks_run());
+    /// assert!(!State::Pending.blocks_run());
+    /// ```
+    pub fn blocks_run(&self) -> bool {
+        matches!(
+            self,
+            State::Late | State::Changed | State::Missing | State::Dirty
+        )
+    }
+
+    /// `true` for a migration `run` would apply: pending, or late (with `force`).
+    pub fn is_pending(&self) -> bool {
+        matches!(self, State::Pending | State::Late)
+    }
+
+    /// What to do about a state that [blocks `run`](State::blocks_run), in a few words.
+    pub fn fix(&self) -> Option<&'static str> {
+        Some(match self {
+            State::Late => "`cargo entmig run --force` applies it",
+            State::Changed => "restore its module, or revert it where it is applied",
+            State::Missing => "restore its module from version control",
+            State::Dirty => "check the database, then `cargo entmig resolve` it",
+            State::Applied { .. } | State::Pending => return None,
+        })
+    }
+}
+
 impl fmt::Display for State {
+    /// One word. A late migration is pending too and shows as `pending`; [`State::blocks_run`]
+    /// tells the two apart.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             State::Applied { .. } => "applied",
-            State::Pending => "pending",
+            State::Pending | State::Late => "pending",
             State::Changed => "changed",
             State::Missing => "missing",
             State::Dirty => "dirty",
@@ -247,14 +299,55 @@ impl fmt::Display for State {
     }
 }
 
-/// A row of the tracking table.
-#[derive(Debug, Clone)]
-struct Applied {
-    id: String,
-    checksum: String,
-    applied_at: String,
-    duration_ms: i64,
-    finished: bool,
+/// Where each migration stands, given the tracking table's rows: the code's migrations in
+/// order, then the rows the code does not have. The one place that decides states.
+fn states(entries: &[Entry], applied: &BTreeMap<String, TrackedRow>) -> Vec<MigrationStatus> {
+    let newest = applied.keys().next_back();
+    let mut out: Vec<MigrationStatus> = entries
+        .iter()
+        .map(|entry| MigrationStatus {
+            id: entry.id.clone(),
+            state: match applied.get(&entry.id) {
+                None if newest.is_some_and(|newest| entry.id < *newest) => State::Late,
+                None => State::Pending,
+                Some(row) if row.status == Status::Started => State::Dirty,
+                Some(row) if row.checksum != entry.checksum() => State::Changed,
+                Some(row) => State::Applied {
+                    applied_at: row.applied_at.clone(),
+                    duration_ms: row.duration_ms,
+                },
+            },
+        })
+        .collect();
+    // `entries` is sorted by id (`Migrator::new`).
+    for row in applied.values() {
+        if entries.binary_search_by(|e| e.id.cmp(&row.id)).is_err() {
+            out.push(MigrationStatus {
+                id: row.id.clone(),
+                state: match row.status {
+                    Status::Applied => State::Missing,
+                    Status::Started => State::Dirty,
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The error `run` (or `revert`) stops with because of a migration in `state`; `None` for a
+/// state that [does not block](State::blocks_run). `newest` is the newest recorded id.
+fn refusal(status: &MigrationStatus, newest: &str) -> Option<Error> {
+    let id = status.id.clone();
+    Some(match status.state {
+        State::Dirty => Error::Dirty { id },
+        State::Changed => Error::ChangedMigration { id },
+        State::Missing => Error::MissingMigration { id },
+        State::Late => Error::OutOfOrder {
+            id,
+            newest: newest.to_owned(),
+        },
+        State::Applied { .. } | State::Pending => return None,
+    })
 }
 
 /// The migrations of an application, in order. `cargo entmig make` writes the modules and the
@@ -294,6 +387,12 @@ pub struct Migrator {
     entries: Vec<Entry>,
 }
 
+/// What one pass of [`Migrator::migrate`] does: apply what is pending, or revert applied ones.
+enum Job<'a> {
+    Apply,
+    Revert(&'a Revert),
+}
+
 impl Migrator {
     /// A migrator over `entries`, sorted by id (the timestamp comes first).
     pub fn new(mut entries: Vec<Entry>) -> Migrator {
@@ -313,123 +412,7 @@ impl Migrator {
 
     /// [`Migrator::run`] with options.
     pub fn run_with(&self, db: &mut Database, options: &RunOptions) -> Result<Report, RunError> {
-        db.driver().lock(options.lock_timeout)?;
-        let mut report = Report::default();
-        let result = self.run_locked(db, options, &mut report);
-        finish_locked(db, report, result)
-    }
-
-    fn run_locked(
-        &self,
-        db: &mut Database,
-        options: &RunOptions,
-        report: &mut Report,
-    ) -> Result<()> {
-        ensure_tracking_table(db)?;
-        let applied = read_applied(db)?;
-        self.check_applied(&applied)?;
-        let newest = applied.keys().next_back().cloned();
-        let pending: Vec<&Entry> = self
-            .entries
-            .iter()
-            .filter(|e| !applied.contains_key(&e.id))
-            .collect();
-        if let (Some(newest), false) = (&newest, options.force) {
-            if let Some(old) = pending.iter().find(|e| e.id < *newest) {
-                return Err(Error::OutOfOrder {
-                    id: old.id.clone(),
-                    newest: newest.clone(),
-                });
-            }
-        }
-        let backend = db.backend();
-        let mut schema = if pending.is_empty() {
-            Schema::new()
-        } else {
-            db.introspect()?
-        };
-        for entry in pending {
-            emit(
-                options,
-                Event::Started {
-                    id: entry.id.clone(),
-                    reverting: false,
-                },
-            );
-            let start = Instant::now();
-            let plan = Plan::of(entry.migration(), Direction::Up);
-            let checksum = plan.checksum();
-            let progress = |step: &str, rows: u64| {
-                emit(
-                    options,
-                    Event::Batch {
-                        id: entry.id.clone(),
-                        step: step.to_owned(),
-                        rows,
-                    },
-                )
-            };
-            if entry.migration().transactional() {
-                // On failure the run ends, so `schema` need not survive a rollback.
-                db.in_transaction(Some(&progress), |tx| {
-                    run_plan(tx, &entry.id, &plan, backend, &mut schema)?;
-                    record(tx, entry, &checksum, start.elapsed(), true)
-                })?;
-            } else {
-                // Recorded as started and made durable first: a crash leaves it visibly dirty.
-                db.in_transaction(None, |tx| {
-                    record(tx, entry, &checksum, Duration::ZERO, false)
-                })?;
-                db.driver().checkpoint()?;
-                let outcome = db.outside_transaction(Some(&progress), |tx| {
-                    run_plan(tx, &entry.id, &plan, backend, &mut schema)
-                });
-                if let Err(error) = outcome {
-                    db.driver().checkpoint()?;
-                    return Err(error);
-                }
-                db.in_transaction(None, |tx| {
-                    tx.execute(
-                        &format!(
-                            "UPDATE {TRACKING_TABLE} SET status = 'applied', duration_ms = $1 WHERE id = $2"
-                        ),
-                        &[Value::Integer(millis(start.elapsed())), Value::from(entry.id.as_str())],
-                    )
-                    .map(|_| ())
-                })?;
-            }
-            let duration = start.elapsed();
-            emit(
-                options,
-                Event::Finished {
-                    id: entry.id.clone(),
-                    duration,
-                },
-            );
-            report.done.push(Done {
-                id: entry.id.clone(),
-                duration,
-            });
-        }
-        Ok(())
-    }
-
-    /// Refuses to go on from a database that does not match the code: a dirty migration, an
-    /// applied migration that has changed, or one that is not in the code.
-    fn check_applied(&self, applied: &BTreeMap<String, Applied>) -> Result<()> {
-        for row in applied.values() {
-            if !row.finished {
-                return Err(Error::Dirty { id: row.id.clone() });
-            }
-            match self.entries.iter().find(|e| e.id == row.id) {
-                None => return Err(Error::MissingMigration { id: row.id.clone() }),
-                Some(entry) if entry.checksum() != row.checksum => {
-                    return Err(Error::ChangedMigration { id: row.id.clone() });
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(())
+        self.migrate(db, &Job::Apply, options)
     }
 
     /// Reverts the newest applied migration.
@@ -445,43 +428,85 @@ impl Migrator {
         which: Revert,
         options: &RunOptions,
     ) -> Result<Report, RunError> {
-        db.driver().lock(options.lock_timeout)?;
-        let mut report = Report::default();
-        let result = self.revert_locked(db, which, options, &mut report);
-        finish_locked(db, report, result)
+        self.migrate(db, &Job::Revert(&which), options)
     }
 
-    fn revert_locked(
+    /// The one body of `run` and `revert`: lock, read what is applied, refuse a database that
+    /// does not match the code, then run each chosen migration one way and record it, and
+    /// unlock. The report's `elapsed` spans all of it, lock included.
+    fn migrate(
         &self,
         db: &mut Database,
-        which: Revert,
+        job: &Job<'_>,
+        options: &RunOptions,
+    ) -> Result<Report, RunError> {
+        let start = Instant::now();
+        let result = match db.driver().lock(options.lock_timeout) {
+            Ok(()) => {
+                let mut report = Report::default();
+                let result = self.migrate_locked(db, job, options, &mut report);
+                finish_locked(db, report, result)
+            }
+            Err(error) => Err(RunError::from(error)),
+        };
+        let elapsed = start.elapsed();
+        match result {
+            Ok(report) => Ok(Report { elapsed, ..report }),
+            Err(mut failure) => {
+                failure.report.elapsed = elapsed;
+                Err(failure)
+            }
+        }
+    }
+
+    fn migrate_locked(
+        &self,
+        db: &mut Database,
+        job: &Job<'_>,
         options: &RunOptions,
         report: &mut Report,
     ) -> Result<()> {
-        if !db.driver().has_table(TRACKING_TABLE)? {
-            return Ok(());
-        }
-        let applied = read_applied(db)?;
-        self.check_applied(&applied)?;
-        let chosen = to_revert(&applied, &which)?;
-        let chosen: Vec<&String> = chosen.iter().collect();
+        let (direction, chosen) = match job {
+            Job::Apply => {
+                tracking::create_if_missing(db)?;
+                let applied = tracking::read(db)?;
+                self.check(&applied, !options.force)?;
+                let pending: Vec<&Entry> = self
+                    .entries
+                    .iter()
+                    .filter(|e| !applied.contains_key(&e.id))
+                    .collect();
+                (Direction::Up, pending)
+            }
+            Job::Revert(which) => {
+                let Some(applied) = tracking::read_if_exists(db)? else {
+                    return Ok(());
+                };
+                self.check(&applied, false)?;
+                let chosen = to_revert(&applied, which)?
+                    .iter()
+                    .map(|id| self.applied_entry(id))
+                    .collect::<Result<Vec<&Entry>>>()?;
+                (Direction::Down, chosen)
+            }
+        };
         let backend = db.backend();
         let mut schema = if chosen.is_empty() {
             Schema::new()
         } else {
             db.introspect()?
         };
-        for id in chosen {
-            let entry = self.applied_entry(id)?;
+        for entry in chosen {
+            let id = &entry.id;
             emit(
                 options,
                 Event::Started {
                     id: id.clone(),
-                    reverting: true,
+                    reverting: direction == Direction::Down,
                 },
             );
             let start = Instant::now();
-            let plan = Plan::of(entry.migration(), Direction::Down);
+            let plan = Plan::of(entry.migration(), direction);
             let progress = |step: &str, rows: u64| {
                 emit(
                     options,
@@ -492,28 +517,16 @@ impl Migrator {
                     },
                 )
             };
-            let forget = |tx: &mut crate::Transaction<'_>| {
-                tx.execute(
-                    &format!("DELETE FROM {TRACKING_TABLE} WHERE id = $1"),
-                    &[Value::from(id.as_str())],
-                )
-                .map(|_| ())
-            };
             if entry.migration().transactional() {
+                // On failure the run ends, so `schema` need not survive a rollback.
                 db.in_transaction(Some(&progress), |tx| {
                     run_plan(tx, id, &plan, backend, &mut schema)?;
-                    forget(tx)
+                    record_end(tx, direction, entry, &plan, start.elapsed(), false)
                 })?;
             } else {
-                // As when applying: marked started and made durable first, so a failure part
-                // way leaves a visible dirty state.
-                db.in_transaction(None, |tx| {
-                    tx.execute(
-                        &format!("UPDATE {TRACKING_TABLE} SET status = 'started' WHERE id = $1"),
-                        &[Value::from(id.as_str())],
-                    )
-                    .map(|_| ())
-                })?;
+                // Recorded as started and made durable first: a failure or a crash part way
+                // leaves a visible dirty state.
+                db.in_transaction(None, |tx| record_start(tx, direction, entry, &plan))?;
                 db.driver().checkpoint()?;
                 let outcome = db.outside_transaction(Some(&progress), |tx| {
                     run_plan(tx, id, &plan, backend, &mut schema)
@@ -522,7 +535,9 @@ impl Migrator {
                     db.driver().checkpoint()?;
                     return Err(error);
                 }
-                db.in_transaction(None, forget)?;
+                db.in_transaction(None, |tx| {
+                    record_end(tx, direction, entry, &plan, start.elapsed(), true)
+                })?;
             }
             let duration = start.elapsed();
             emit(
@@ -540,60 +555,36 @@ impl Migrator {
         Ok(())
     }
 
+    /// Refuses to go on from a database that does not match the code: a dirty migration, an
+    /// applied one that has changed or is not in the code (the first by id), and then, when
+    /// `refuse_late`, a pending one older than the newest applied.
+    fn check(&self, applied: &BTreeMap<String, TrackedRow>, refuse_late: bool) -> Result<()> {
+        let newest = applied.keys().next_back().map_or("", String::as_str);
+        let statuses = states(&self.entries, applied);
+        let first = |late: bool| {
+            statuses
+                .iter()
+                .filter(|s| s.state.blocks_run() && (s.state == State::Late) == late)
+                .min_by(|a, b| a.id.cmp(&b.id))
+        };
+        let blocking = first(false).or_else(|| first(true).filter(|_| refuse_late));
+        match blocking.and_then(|status| refusal(status, newest)) {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
     /// Where every migration stands: those of the code in order, then those recorded in the
     /// database but missing from the code. Reads only; creates nothing.
     pub fn status(&self, db: &mut Database) -> Result<Vec<MigrationStatus>> {
-        let applied = if db.driver().has_table(TRACKING_TABLE)? {
-            read_applied(db)?
-        } else {
-            BTreeMap::new()
-        };
-        let mut out: Vec<MigrationStatus> = self
-            .entries
-            .iter()
-            .map(|entry| {
-                let state = match applied.get(&entry.id) {
-                    None => State::Pending,
-                    Some(row) if !row.finished => State::Dirty,
-                    Some(row) if row.checksum != entry.checksum() => State::Changed,
-                    Some(row) => State::Applied {
-                        applied_at: row.applied_at.clone(),
-                        duration_ms: row.duration_ms,
-                    },
-                };
-                MigrationStatus {
-                    id: entry.id.clone(),
-                    state,
-                }
-            })
-            .collect();
-        for row in applied.values() {
-            if !self.entries.iter().any(|e| e.id == row.id) {
-                out.push(MigrationStatus {
-                    id: row.id.clone(),
-                    state: if row.finished {
-                        State::Missing
-                    } else {
-                        State::Dirty
-                    },
-                });
-            }
-        }
-        Ok(out)
+        let applied = tracking::read_if_exists(db)?.unwrap_or_default();
+        Ok(states(&self.entries, &applied))
     }
 
     /// Marks a dirty migration as resolved after checking the database by hand: `applied`
     /// records it as applied, otherwise its row is removed so that `run` applies it again.
     pub fn resolve(&self, db: &mut Database, id: &str, applied: bool) -> Result<()> {
-        let sql = if applied {
-            format!(
-                "UPDATE {TRACKING_TABLE} SET status = 'applied' WHERE id = $1 AND status = 'started'"
-            )
-        } else {
-            format!("DELETE FROM {TRACKING_TABLE} WHERE id = $1 AND status = 'started'")
-        };
-        db.transaction(|tx| tx.execute(&sql, &[Value::from(id)]))?;
-        Ok(())
+        db.transaction(|tx| tracking::resolve(tx, id, applied))
     }
 
     /// The migration of an id the database records, which `revert` needs the code of.
@@ -603,92 +594,58 @@ impl Migrator {
             .find(|e| e.id == id)
             .ok_or_else(|| Error::MissingMigration { id: id.to_owned() })
     }
+}
 
-    /// What `revert` would undo on `db` now, newest first: each migration's `down`, its steps
-    /// and its SQL rendered against the live schema as the reverts before it leave it. Reads
-    /// only.
-    pub fn revert_sql(&self, db: &mut Database, which: Revert) -> Result<Vec<Undo>> {
-        if !db.driver().has_table(TRACKING_TABLE)? {
-            return Ok(Vec::new());
-        }
-        let applied = read_applied(db)?;
-        self.check_applied(&applied)?;
-        let chosen = to_revert(&applied, &which)?;
-        let backend = db.backend();
-        let mut schema = db.introspect()?;
-        let mut out = Vec::new();
-        for id in chosen {
-            let entry = self.applied_entry(&id)?;
-            let plan = Plan::of(entry.migration(), Direction::Down);
-            let destructive_steps: Vec<bool> = plan
-                .steps()
-                .iter()
-                .map(|s| matches!(s, Step::Op(op) if op.is_destructive()))
-                .collect();
-            out.push(Undo {
-                id: id.clone(),
-                steps: plan.steps().iter().map(ToString::to_string).collect(),
-                destructive: destructive_steps.contains(&true),
-                destructive_steps,
-                sql: plan_sql(&plan, backend, &mut schema)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// The SQL that `run` would execute on `db` now: each pending migration's `up`, rendered
-    /// against the live schema as the migrations before it leave it. Reads only.
-    pub fn pending_sql(&self, db: &mut Database) -> Result<Vec<(String, Vec<String>)>> {
-        let pending: Vec<String> = self
-            .status(db)?
-            .into_iter()
-            .filter(|s| s.state == State::Pending)
-            .map(|s| s.id)
-            .collect();
-        let backend = db.backend();
-        let mut schema = db.introspect()?;
-        let mut out = Vec::new();
-        for entry in self.entries.iter().filter(|e| pending.contains(&e.id)) {
-            let plan = Plan::of(entry.migration(), Direction::Up);
-            out.push((entry.id.clone(), plan_sql(&plan, backend, &mut schema)?));
-        }
-        Ok(out)
-    }
-
-    /// The SQL of every migration's `up` for `backend`, each rendered against the schema the
-    /// migrations before it build: what `run` would execute on a fresh database. Needs no
-    /// database.
-    pub fn sql(&self, backend: Backend) -> Result<Vec<(String, Vec<String>)>> {
-        let mut schema = Schema::new();
-        let mut out = Vec::new();
-        for entry in &self.entries {
-            let plan = Plan::of(entry.migration(), Direction::Up);
-            out.push((entry.id.clone(), plan_sql(&plan, backend, &mut schema)?));
-        }
-        Ok(out)
+/// The tracking row before a migration runs outside a transaction: applying records it as
+/// started; reverting marks its applied row started again.
+fn record_start(
+    tx: &mut Transaction<'_>,
+    direction: Direction,
+    entry: &Entry,
+    plan: &Plan,
+) -> Result<()> {
+    match direction {
+        Direction::Up => tracking::insert(
+            tx,
+            &entry.id,
+            &entry.name,
+            &plan.checksum(),
+            Duration::ZERO,
+            Status::Started,
+        ),
+        Direction::Down => tracking::mark_started(tx, &entry.id),
     }
 }
 
-/// One migration that `revert` would undo ([`Migrator::revert_sql`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Undo {
-    /// Its id.
-    pub id: String,
-    /// The steps of its `down`, one line each.
-    pub steps: Vec<String>,
-    /// Whether a step of its `down` loses data (drops a table or a column).
-    pub destructive: bool,
-    /// For each step, whether it loses data.
-    pub destructive_steps: Vec<bool>,
-    /// Their SQL.
-    pub sql: Vec<String>,
+/// The tracking row once a migration has run: applied (inserted, or its started row marked
+/// applied when `started`), or removed when it was reverted.
+fn record_end(
+    tx: &mut Transaction<'_>,
+    direction: Direction,
+    entry: &Entry,
+    plan: &Plan,
+    duration: Duration,
+    started: bool,
+) -> Result<()> {
+    match (direction, started) {
+        (Direction::Up, false) => tracking::insert(
+            tx,
+            &entry.id,
+            &entry.name,
+            &plan.checksum(),
+            duration,
+            Status::Applied,
+        ),
+        (Direction::Up, true) => tracking::mark_applied(tx, &entry.id, duration),
+        (Direction::Down, _) => tracking::delete(tx, &entry.id),
+    }
 }
 
 /// The applied migrations that `which` undoes, newest first — in the reverse of the order they
 /// were applied, so that one applied late with `force` is newer than those its id sorts after
 /// (within a second, by id).
-fn to_revert(applied: &BTreeMap<String, Applied>, which: &Revert) -> Result<Vec<String>> {
-    let mut newest_first: Vec<&Applied> = applied.values().collect();
+fn to_revert(applied: &BTreeMap<String, TrackedRow>, which: &Revert) -> Result<Vec<String>> {
+    let mut newest_first: Vec<&TrackedRow> = applied.values().collect();
     newest_first.sort_by(|a, b| (&b.applied_at, &b.id).cmp(&(&a.applied_at, &a.id)));
     let newest_first = newest_first.into_iter().map(|a| a.id.clone());
     Ok(match which {
@@ -702,32 +659,8 @@ fn to_revert(applied: &BTreeMap<String, Applied>, which: &Revert) -> Result<Vec<
     })
 }
 
-/// The statements of a plan for `backend`, rendered against `schema`, which follows along.
-pub fn plan_sql(plan: &Plan, backend: Backend, schema: &mut Schema) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for group in groups(plan.steps()) {
-        match group {
-            Group::Ops { ops, .. } => out.extend(
-                render_into(&ops, schema, backend)?
-                    .into_iter()
-                    .flat_map(|rendered| rendered.statements),
-            ),
-            Group::Other {
-                step: Step::Sql { backend: only, sql },
-                ..
-            } if only.is_none_or(|b| b == backend) => out.push(sql.clone()),
-            Group::Other {
-                step: Step::Data { name, .. },
-                ..
-            } => out.push(format!("-- data step: {name}")),
-            Group::Other { .. } => {}
-        }
-    }
-    Ok(out)
-}
-
 /// A plan's steps as they run: consecutive ops together (so that SQLite can rebuild a table
-/// once for several of them, see [`render_run`]), every other step alone.
+/// once for several of them, see [`Runs`]), every other step alone.
 enum Group<'a> {
     Ops {
         /// The 0-based position of the first op among the plan's steps.
@@ -758,51 +691,50 @@ fn groups(steps: &[Step]) -> Vec<Group<'_>> {
 
 /// Runs the steps of a plan in `tx`. `schema` is the schema before, and follows the ops; after
 /// raw SQL or a data step it is read again, since those may change it in ways ops cannot see.
+/// Errors name the plan's step, numbered as [`plan_sql`] numbers it (through [`Runs`]).
 fn run_plan(
-    tx: &mut crate::Transaction<'_>,
+    tx: &mut Transaction<'_>,
     id: &str,
     plan: &Plan,
     backend: Backend,
     schema: &mut Schema,
 ) -> Result<()> {
+    let step_error = |index: usize, description: String, error: Error| Error::Migration {
+        id: id.to_owned(),
+        step: index + 1,
+        description,
+        source: Box::new(error),
+    };
+    let described = |index: usize| {
+        plan.steps()
+            .get(index)
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
     let mut stale = false;
     for group in groups(plan.steps()) {
         match group {
             Group::Ops { first, ops } => {
-                let mut done = 0;
-                while done < ops.len() {
-                    let op = &ops[done];
-                    // Errors name the step where the run of ops starts, and the ones with it.
-                    let context = |error: Error, count: usize| Error::Migration {
-                        id: id.to_owned(),
-                        step: first + done + 1,
-                        description: match count {
-                            0 | 1 => op.to_string(),
-                            n => format!(
-                                "{op}, rebuilding {} together with the {} steps after it",
-                                op.table(),
-                                n - 1
-                            ),
-                        },
-                        source: Box::new(error),
-                    };
-                    if stale {
-                        *schema = tx.introspect().map_err(|e| context(e, 1))?;
-                        stale = false;
-                    }
-                    let (count, rendered) = render_run(&ops[done..], schema, backend)
-                        .map_err(|e| context(e.into(), 1))?;
-                    tx.run_rendered(&rendered).map_err(|e| context(e, count))?;
-                    done += count;
+                if stale {
+                    *schema = tx
+                        .introspect()
+                        .map_err(|e| step_error(first, described(first), e))?;
+                    stale = false;
+                }
+                let mut runs = Runs::new(&ops, backend).numbered_from(first);
+                while let Some(run) = runs.next(schema) {
+                    let run = run.map_err(|e| {
+                        let index = e.step().saturating_sub(1);
+                        step_error(index, described(index), e.into())
+                    })?;
+                    tx.run_rendered(&run.rendered).map_err(|e| {
+                        let (index, description) = failed_step(run.first, runs.ops(&run), &e);
+                        step_error(index, description, e)
+                    })?;
                 }
             }
             Group::Other { index, step } => {
-                let context = |error: Error| Error::Migration {
-                    id: id.to_owned(),
-                    step: index + 1,
-                    description: step.to_string(),
-                    source: Box::new(error),
-                };
+                let context = |error: Error| step_error(index, step.to_string(), error);
                 match step {
                     Step::Sql { backend: only, sql } => {
                         if only.is_none_or(|b| b == backend) {
@@ -825,28 +757,64 @@ fn run_plan(
     Ok(())
 }
 
-fn record(
-    tx: &mut crate::Transaction<'_>,
-    entry: &Entry,
-    checksum: &str,
-    duration: Duration,
-    finished: bool,
-) -> Result<()> {
-    tx.execute(
-        &format!(
-            "INSERT INTO {TRACKING_TABLE} (id, name, checksum, applied_at, duration_ms, status) \
-             VALUES ($1, $2, $3, $4, $5, $6)"
+/// The step a failed run of ops names, 0-based, and its description. A SQLite rebuild runs
+/// several ops as one copy; when the database names a column (a NOT NULL or UNIQUE
+/// constraint) or a foreign key's parent, the op that touches it is the step that failed,
+/// otherwise the run's first.
+fn failed_step(first: usize, ops: &[Op], error: &Error) -> (usize, String) {
+    let Some(head) = ops.first() else {
+        return (first, String::new());
+    };
+    if ops.len() == 1 {
+        return (first, head.to_string());
+    }
+    let at = failing_op(ops, error).unwrap_or(0);
+    let op = ops.get(at).unwrap_or(head);
+    (
+        first + at,
+        format!(
+            "{op}, rebuilding {} together with steps {} to {}",
+            head.table(),
+            first + 1,
+            first + ops.len()
         ),
-        &[
-            Value::from(entry.id.as_str()),
-            Value::from(entry.name.as_str()),
-            Value::from(checksum),
-            Value::from(entmig_schema::clock::UtcTime::now().rfc3339()),
-            Value::Integer(millis(duration)),
-            Value::from(if finished { "applied" } else { "started" }),
-        ],
-    )?;
-    Ok(())
+    )
+}
+
+/// Which of a rebuild's ops the database's error is about, if it says.
+fn failing_op(ops: &[Op], error: &Error) -> Option<usize> {
+    match error {
+        Error::Sql { message, .. } => {
+            let (_, names) = message.split_once("constraint failed: ")?;
+            // `table.column[, table.column]`; the table is the rebuild's temporary copy.
+            let columns: Vec<&str> = names
+                .lines()
+                .next()?
+                .split(", ")
+                .filter_map(|name| name.rsplit('.').next())
+                .collect();
+            ops.iter()
+                .rposition(|op| columns.iter().any(|column| touches_column(op, column)))
+        }
+        Error::ForeignKeyViolation { parent, .. } => ops.iter().rposition(|op| {
+            matches!(op, Op::AddForeignKey { foreign_key, .. } if foreign_key.referenced_table == *parent)
+        }),
+        _ => None,
+    }
+}
+
+/// `true` when `op` gives `column` its definition, or a constraint on it.
+fn touches_column(op: &Op, column: &str) -> bool {
+    let has = |columns: &[String]| columns.iter().any(|c| c == column);
+    match op {
+        Op::AddColumn { column: c, .. } => c.name == column,
+        Op::AlterColumn { column: c, .. } => c == column,
+        Op::RenameColumn { to, .. } => to == column,
+        Op::SetPrimaryKey { to, .. } => has(to),
+        Op::AddForeignKey { foreign_key, .. } => has(&foreign_key.columns),
+        Op::AddIndex { index, .. } => has(&index.columns),
+        _ => false,
+    }
 }
 
 fn finish_locked(
@@ -882,68 +850,43 @@ fn emit(options: &RunOptions, event: Event) {
     }
 }
 
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn ensure_tracking_table(db: &mut Database) -> Result<()> {
-    if db.driver().has_table(TRACKING_TABLE)? {
-        return Ok(());
-    }
-    db.execute(
-        &format!(
-            "CREATE TABLE {TRACKING_TABLE} (\n  \
-             id VARCHAR(255) NOT NULL PRIMARY KEY,\n  \
-             name TEXT NOT NULL,\n  \
-             checksum TEXT NOT NULL,\n  \
-             applied_at TEXT NOT NULL,\n  \
-             duration_ms BIGINT NOT NULL,\n  \
-             status TEXT NOT NULL\n)"
-        ),
-        &[],
-    )?;
-    Ok(())
-}
-
-fn read_applied(db: &mut Database) -> Result<BTreeMap<String, Applied>> {
-    let rows = db.query(
-        &format!(
-            "SELECT id, checksum, applied_at, duration_ms, status FROM {TRACKING_TABLE} ORDER BY id"
-        ),
-        &[],
-    )?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let mut values = row.into_iter();
-            let text = |v: Option<Value>| {
-                v.and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            };
-            let id = text(values.next());
-            let checksum = text(values.next());
-            let applied_at = text(values.next());
-            let duration_ms = values.next().and_then(|v| v.as_i64()).unwrap_or(0);
-            let finished = text(values.next()) == "applied";
-            (!id.is_empty()).then(|| {
-                (
-                    id.clone(),
-                    Applied {
-                        id,
-                        checksum,
-                        applied_at,
-                        duration_ms,
-                        finished,
-                    },
-                )
-            })
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
+    use entmig_schema::{Column, ColumnType, Table};
+
+    /// Creates a table named after the migration, or runs its own steps.
+    struct Make(&'static str);
+    impl MigrationTrait for Make {
+        fn up(&self, m: &mut Plan) {
+            m.create_table(
+                Table::new(self.0)
+                    .with_column(Column::new("id", ColumnType::BigInt))
+                    .with_column(Column::new("email", ColumnType::Text))
+                    .with_primary_key(["id"]),
+            );
+        }
+        fn down(&self, m: &mut Plan) {
+            m.sql(&format!("DROP TABLE {}", self.0));
+        }
+    }
+
+    fn migrator(names: &[&'static str]) -> Migrator {
+        Migrator::new(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    Entry::new(&format!("m2026010{i}_000000_{name}"), Box::new(Make(name)))
+                })
+                .collect(),
+        )
+    }
+
+    fn memory() -> Database {
+        Database::connect("sqlite::memory:").unwrap()
+    }
 
     #[test]
     fn ids_and_names_come_from_module_names() {
@@ -955,5 +898,147 @@ mod tests {
         let entry = Entry::new("m20261121_101500_create_user", Box::new(Nothing));
         assert_eq!(entry.id(), "20261121_101500_create_user");
         assert_eq!(entry.name(), "create_user");
+    }
+
+    #[test]
+    fn a_pending_migration_older_than_the_newest_applied_is_late() {
+        let mut db = memory();
+        // Applied: 0 and 2; then 1 appears (a branch merged late).
+        Migrator::new(vec![
+            Entry::new("m20260100_000000_a", Box::new(Make("a"))),
+            Entry::new("m20260102_000000_c", Box::new(Make("c"))),
+        ])
+        .run(&mut db)
+        .unwrap();
+        let all = migrator(&["a", "b", "c", "d"]);
+        let states: Vec<State> = all
+            .status(&mut db)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.state)
+            .collect();
+        assert!(matches!(states[0], State::Applied { .. }));
+        assert_eq!(states[1], State::Late);
+        assert!(matches!(states[2], State::Applied { .. }));
+        assert_eq!(states[3], State::Pending);
+        assert!(states[1].blocks_run() && !states[3].blocks_run());
+        assert_eq!(
+            states[1].fix(),
+            Some("`cargo entmig run --force` applies it")
+        );
+        assert_eq!(
+            states[1].to_string(),
+            "pending",
+            "late is a kind of pending"
+        );
+
+        let refused = all.run(&mut db).unwrap_err();
+        assert!(
+            matches!(&refused.error, Error::OutOfOrder { id, newest }
+                if id == "20260101_000000_b" && newest == "20260102_000000_c"),
+            "{refused}"
+        );
+        let pending: Vec<String> = all
+            .pending_sql(&mut db)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(pending, ["20260101_000000_b", "20260103_000000_d"]);
+        let forced = RunOptions {
+            force: true,
+            ..RunOptions::default()
+        };
+        let report = all.run_with(&mut db, &forced).unwrap();
+        assert_eq!(report.done.len(), 2);
+        assert!(
+            report.elapsed >= report.done.iter().map(|d| d.duration).sum(),
+            "the wall time spans every migration"
+        );
+    }
+
+    #[test]
+    fn states_cross_the_process_boundary_as_plain_data() {
+        let statuses = [
+            MigrationStatus {
+                id: "20260101_000000_a".into(),
+                state: State::Applied {
+                    applied_at: "2026-01-01T00:00:00Z".into(),
+                    duration_ms: 3,
+                },
+            },
+            MigrationStatus {
+                id: "20260102_000000_b".into(),
+                state: State::Late,
+            },
+        ];
+        let json = serde_json::to_string(&statuses).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"id":"20260101_000000_a","state":"applied","applied_at":"2026-01-01T00:00:00Z","duration_ms":3},{"id":"20260102_000000_b","state":"late"}]"#
+        );
+        let back: Vec<MigrationStatus> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, statuses);
+    }
+
+    #[test]
+    fn a_corrupt_tracking_row_is_refused_by_name() {
+        let mut db = memory();
+        let all = migrator(&["a"]);
+        all.run(&mut db).unwrap();
+        db.execute("UPDATE entmig_migrations SET status = 'bogus'", &[])
+            .unwrap();
+        let error = all.status(&mut db).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "entmig_migrations row '20260100_000000_a' has status 'bogus'; expected 'applied' \
+             or 'started': fix or delete the row"
+        );
+        assert!(matches!(
+            all.run(&mut db).unwrap_err().error,
+            Error::TrackingRow { .. }
+        ));
+    }
+
+    /// Three ops on one table, which SQLite rebuilds once; the second cannot fill its NOT NULL
+    /// column.
+    struct Rebuild;
+    impl MigrationTrait for Rebuild {
+        fn up(&self, m: &mut Plan) {
+            m.add_column("a", Column::new("nickname", ColumnType::Text).nullable())
+                .add_column("a", Column::new("required", ColumnType::Text))
+                .add_column("a", Column::new("later", ColumnType::Text).nullable());
+        }
+        fn down(&self, _: &mut Plan) {}
+    }
+
+    #[test]
+    fn an_error_in_a_merged_rebuild_names_the_op_that_fails() {
+        let mut db = memory();
+        migrator(&["a"]).run(&mut db).unwrap();
+        db.execute("INSERT INTO a (id, email) VALUES (1, 'x')", &[])
+            .unwrap();
+        let error = Migrator::new(vec![
+            Entry::new("m20260100_000000_a", Box::new(Make("a"))),
+            Entry::new("m20260101_000000_rebuild", Box::new(Rebuild)),
+        ])
+        .run(&mut db)
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains(
+                "migration 20260101_000000_rebuild failed at step 2 (add column a.required"
+            ),
+            "{error}"
+        );
+        assert!(
+            error.contains("rebuilding a together with steps 1 to 3"),
+            "{error}"
+        );
+        assert_eq!(
+            db.query("SELECT COUNT(*) FROM entmig_migrations", &[])
+                .unwrap()[0][0],
+            Value::Integer(1)
+        );
     }
 }
