@@ -466,93 +466,65 @@ impl Migrator {
         options: &RunOptions,
         report: &mut Report,
     ) -> Result<()> {
-        let (direction, chosen) = match job {
-            Job::Apply => {
-                tracking::create_if_missing(db)?;
-                let applied = tracking::read(db)?;
-                self.check(&applied, !options.force)?;
-                let pending: Vec<&Entry> = self
-                    .entries
-                    .iter()
-                    .filter(|e| !applied.contains_key(&e.id))
-                    .collect();
-                (Direction::Up, pending)
-            }
-            Job::Revert(which) => {
-                let Some(applied) = tracking::read_if_exists(db)? else {
-                    return Ok(());
-                };
-                self.check(&applied, false)?;
-                let chosen = to_revert(&applied, which)?
-                    .iter()
-                    .map(|id| self.applied_entry(id))
-                    .collect::<Result<Vec<&Entry>>>()?;
-                (Direction::Down, chosen)
-            }
+        let direction = match job {
+            Job::Apply => Direction::Up,
+            Job::Revert(_) => Direction::Down,
         };
-        let backend = db.backend();
+        let chosen = self.choose(db, job, options.force)?;
         let mut schema = if chosen.is_empty() {
             Schema::new()
         } else {
             db.introspect()?
         };
         for entry in chosen {
-            let id = &entry.id;
             emit(
                 options,
                 Event::Started {
-                    id: id.clone(),
+                    id: entry.id.clone(),
                     reverting: direction == Direction::Down,
                 },
             );
-            let start = Instant::now();
-            let plan = Plan::of(entry.migration(), direction);
-            let progress = |step: &str, rows: u64| {
-                emit(
-                    options,
-                    Event::Batch {
-                        id: id.clone(),
-                        step: step.to_owned(),
-                        rows,
-                    },
-                )
-            };
-            if entry.migration().transactional() {
-                // On failure the run ends, so `schema` need not survive a rollback.
-                db.in_transaction(Some(&progress), |tx| {
-                    run_plan(tx, id, &plan, backend, &mut schema)?;
-                    record_end(tx, direction, entry, &plan, start.elapsed(), false)
-                })?;
-            } else {
-                // Recorded as started and made durable first: a failure or a crash part way
-                // leaves a visible dirty state.
-                db.in_transaction(None, |tx| record_start(tx, direction, entry, &plan))?;
-                db.driver().checkpoint()?;
-                let outcome = db.outside_transaction(Some(&progress), |tx| {
-                    run_plan(tx, id, &plan, backend, &mut schema)
-                });
-                if let Err(error) = outcome {
-                    db.driver().checkpoint()?;
-                    return Err(error);
-                }
-                db.in_transaction(None, |tx| {
-                    record_end(tx, direction, entry, &plan, start.elapsed(), true)
-                })?;
-            }
-            let duration = start.elapsed();
+            let duration = run_one(db, entry, direction, &mut schema, options)?;
             emit(
                 options,
                 Event::Finished {
-                    id: id.clone(),
+                    id: entry.id.clone(),
                     duration,
                 },
             );
             report.done.push(Done {
-                id: id.clone(),
+                id: entry.id.clone(),
                 duration,
             });
         }
         Ok(())
+    }
+
+    /// The migrations a job runs, in order, once the database is known to match the code:
+    /// the pending ones (creating the tracking table), or the applied ones `which` reverts.
+    fn choose(&self, db: &mut Database, job: &Job<'_>, force: bool) -> Result<Vec<&Entry>> {
+        match job {
+            Job::Apply => {
+                tracking::create_if_missing(db)?;
+                let applied = tracking::read(db)?;
+                self.check(&applied, !force)?;
+                Ok(self
+                    .entries
+                    .iter()
+                    .filter(|e| !applied.contains_key(&e.id))
+                    .collect())
+            }
+            Job::Revert(which) => {
+                let Some(applied) = tracking::read_if_exists(db)? else {
+                    return Ok(Vec::new());
+                };
+                self.check(&applied, false)?;
+                to_revert(&applied, which)?
+                    .iter()
+                    .map(|id| self.applied_entry(id))
+                    .collect()
+            }
+        }
     }
 
     /// Refuses to go on from a database that does not match the code: a dirty migration, an
@@ -594,6 +566,55 @@ impl Migrator {
             .find(|e| e.id == id)
             .ok_or_else(|| Error::MissingMigration { id: id.to_owned() })
     }
+}
+
+/// Runs one migration `direction` and records it, in one transaction, or, when it opts out,
+/// outside one between a durable "started" mark and its final record; how long it took.
+/// `schema` is the live schema before, and follows it.
+fn run_one(
+    db: &mut Database,
+    entry: &Entry,
+    direction: Direction,
+    schema: &mut Schema,
+    options: &RunOptions,
+) -> Result<Duration> {
+    let start = Instant::now();
+    let backend = db.backend();
+    let plan = Plan::of(entry.migration(), direction);
+    let id = &entry.id;
+    let progress = |step: &str, rows: u64| {
+        emit(
+            options,
+            Event::Batch {
+                id: id.clone(),
+                step: step.to_owned(),
+                rows,
+            },
+        )
+    };
+    if entry.migration().transactional() {
+        // On failure the run ends, so `schema` need not survive a rollback.
+        db.in_transaction(Some(&progress), |tx| {
+            run_plan(tx, id, &plan, backend, schema)?;
+            record_end(tx, direction, entry, &plan, start.elapsed(), false)
+        })?;
+    } else {
+        // Recorded as started and made durable first: a failure or a crash part way leaves a
+        // visible dirty state.
+        db.in_transaction(None, |tx| record_start(tx, direction, entry, &plan))?;
+        db.driver().checkpoint()?;
+        let outcome = db.outside_transaction(Some(&progress), |tx| {
+            run_plan(tx, id, &plan, backend, schema)
+        });
+        if let Err(error) = outcome {
+            db.driver().checkpoint()?;
+            return Err(error);
+        }
+        db.in_transaction(None, |tx| {
+            record_end(tx, direction, entry, &plan, start.elapsed(), true)
+        })?;
+    }
+    Ok(start.elapsed())
 }
 
 /// The tracking row before a migration runs outside a transaction: applying records it as
