@@ -324,7 +324,7 @@ impl Plan {
     /// makes an applied migration look edited (`run` then refuses it). Its input is therefore a
     /// format that must never change; the test `checksum_of_a_fixed_plan_is_pinned` fails on any
     /// change to it. The input, one line per step, hashed with FNV-1a 64
-    /// ([`stable_hash`](entmig_schema::naming::stable_hash)), as 16 lowercase hex digits:
+    /// ([`stable_hash`]), as 16 lowercase hex digits:
     ///
     /// - an op: `serde_json::to_string(op)`, the op's serde form. **This is not independent
     ///   of serde attributes**: renaming a field or variant of `Op`, `Table`, `Column`,
