@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use entmig_schema::clock::{self, UtcTime};
+use entmig_schema::clock::UtcTime;
 use entmig_schema::snapshot::{self, Provenance};
 use entmig_schema::{Schema, apply_all};
 use syn::punctuated::Punctuated;
@@ -410,7 +410,10 @@ pub fn next_module(name: &str, newest: Option<&str>) -> String {
     let newest = newest
         .and_then(UtcTime::parse_compact)
         .map_or(0, |t| t.to_unix() + 1);
-    let seconds = clock::unix_now().max(newest);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let seconds = now.max(newest);
     format!("m{}_{name}", UtcTime::from_unix(seconds).compact())
 }
 

@@ -120,6 +120,18 @@ pub enum Error {
         /// The migration.
         id: String,
     },
+    /// A row of the tracking table cannot be read: a NULL or empty id, a value of the wrong
+    /// kind, an unknown status. entmig never guesses what such a row meant.
+    #[error(
+        "{} row {row} {problem}: fix or delete the row",
+        crate::migrator::TRACKING_TABLE
+    )]
+    TrackingRow {
+        /// Which row: its id, quoted, or its place in id order when it has none.
+        row: String,
+        /// What is wrong with it and what was expected.
+        problem: String,
+    },
     /// `revert --to` names a migration that is not applied.
     #[error(
         "migration {id} is not applied, so there is nothing to revert to; see `cargo entmig status`"

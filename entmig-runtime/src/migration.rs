@@ -317,8 +317,26 @@ impl Plan {
         })
     }
 
-    /// The checksum of the plan: a hash of its canonical steps (ops as JSON, SQL as text, data
-    /// steps by name), so formatting, comments and line endings of the module never change it.
+    /// The checksum of the plan: a hash of its canonical steps, so formatting, comments and
+    /// line endings of the module never change it.
+    ///
+    /// The checksum is stored in every user's `entmig_migrations` table, and a different value
+    /// makes an applied migration look edited (`run` then refuses it). Its input is therefore a
+    /// format that must never change; the test `checksum_of_a_fixed_plan_is_pinned` fails on any
+    /// change to it. The input, one line per step, hashed with FNV-1a 64
+    /// ([`stable_hash`]), as 16 lowercase hex digits:
+    ///
+    /// - an op: `serde_json::to_string(op)`, the op's serde form. **This is not independent
+    ///   of serde attributes**: renaming a field or variant of `Op`, `Table`, `Column`,
+    ///   `ColumnType`, `Index`, `ForeignKey`, `Fill`, `DefaultValue`, `ReferentialAction` or
+    ///   `ColumnChanges`, changing their `#[serde(tag/rename/rename_all)]`, reordering fields,
+    ///   or changing a `skip_serializing_if` changes the checksum of every migration holding
+    ///   that op. Such a change needs a canonical form of its own here, written out by hand
+    ///   to produce the old bytes, before the serde form may move.
+    /// - SQL: `sql:{backend:?}:{words}`, the `Debug` form of `Option<Backend>` (`None`,
+    ///   `Some(Sqlite)`, `Some(Postgres)`: renaming a `Backend` variant changes it too) and the
+    ///   statement's words joined by single spaces.
+    /// - a data step: `data:{name}`; its code is not hashed.
     pub fn checksum(&self) -> String {
         let mut canonical = String::new();
         for step in &self.steps {
@@ -343,4 +361,43 @@ pub enum Direction {
     Up,
     /// `down`.
     Down,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entmig_schema::{ColumnType, DefaultValue};
+
+    /// A plan with one step of each kind: a table with several columns, an index, raw SQL and a
+    /// data step.
+    fn fixed_plan() -> Plan {
+        let mut plan = Plan::new();
+        plan.create_table(
+            Table::new("users")
+                .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+                .with_column(Column::new("email", ColumnType::Text))
+                .with_column(
+                    Column::new("active", ColumnType::Boolean).default(DefaultValue::Bool(true)),
+                )
+                .with_column(Column::new("bio", ColumnType::Text).nullable())
+                .with_primary_key(["id"]),
+        )
+        .add_index("users", Index::unique("uq_users_email", ["email"]))
+        .sql_for(
+            Backend::Postgres,
+            "UPDATE users\r\n   SET email = lower(email)",
+        )
+        .data("welcome", |_| Ok(()));
+        plan
+    }
+
+    /// DO NOT UPDATE THIS VALUE to make the test pass. Every database that applied a
+    /// migration stores its checksum; if the canonical form changes, every such migration
+    /// looks edited and `run` refuses to go on, for every user at once. If this fails, find
+    /// what changed the canonical input (see `Plan::checksum`: usually a serde attribute of an
+    /// op type), and restore the old bytes.
+    #[test]
+    fn checksum_of_a_fixed_plan_is_pinned() {
+        assert_eq!(fixed_plan().checksum(), "e3d6048cea8a2c2c");
+    }
 }

@@ -1,7 +1,8 @@
 //! UTC calendar arithmetic for migration ids and `applied_at`, without a date crate
 //! (Howard Hinnant's days-from-civil algorithms).
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//!
+//! Pure: nothing here reads the clock. Callers read `SystemTime::now()` themselves (the
+//! runtime's tracking table, the CLI's new module names) and pass the seconds in.
 
 /// A UTC date and time to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +50,6 @@ impl UtcTime {
             minute: rem / 60 % 60,
             second: rem % 60,
         }
-    }
-
-    /// Now.
-    pub fn now() -> UtcTime {
-        UtcTime::from_unix(unix_now())
     }
 
     /// Seconds since the Unix epoch (0 before it).
@@ -110,14 +106,6 @@ impl UtcTime {
             self.year, self.month, self.day, self.hour, self.minute, self.second
         )
     }
-}
-
-/// Seconds since the Unix epoch, now.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

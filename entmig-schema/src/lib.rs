@@ -35,7 +35,9 @@ pub use op::{
     ApplyError, Change, ColumnChanges, Fill, Op, apply_all, invert, is_widening, zero_value,
 };
 pub use redact::redact;
-pub use render::{Backend, RenderError, RenderedOp, render, render_into, render_op, render_run};
+pub use render::{
+    Backend, RenderError, RenderedOp, RenderedRun, Runs, render, render_into, render_op, render_run,
+};
 
 #[doc(hidden)]
 pub mod __private {

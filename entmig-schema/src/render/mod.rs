@@ -112,14 +112,102 @@ pub fn render_into(
     backend: Backend,
 ) -> Result<Vec<RenderedOp>, RenderError> {
     let mut out = Vec::with_capacity(ops.len());
-    let mut done = 0;
-    while done < ops.len() {
-        let (count, rendered) =
-            render_run(&ops[done..], schema, backend).map_err(|e| e.after(done))?;
-        out.push(rendered);
-        done += count;
+    let mut runs = Runs::new(ops, backend);
+    while let Some(run) = runs.next(schema) {
+        out.push(run?.rendered);
     }
     Ok(out)
+}
+
+/// Ops rendered together by [`render_run`] (one op, or a SQLite rebuild of several), and where
+/// they sit in the list being rendered: the one place that numbers a statement's op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedRun {
+    /// The 0-based position of the run's first op, counted from [`Runs::numbered_from`].
+    pub first: usize,
+    /// How many ops it takes: more than one only for a SQLite table rebuild.
+    pub count: usize,
+    /// Their SQL.
+    pub rendered: RenderedOp,
+}
+
+/// A list of ops rendered run by run ([`RenderedRun`]), each numbered by its first op. The
+/// schema is passed to each call rather than held, so that a caller that executes each run may
+/// read the schema again between runs.
+///
+/// ```
+/// use entmig_schema::{Backend, Column, ColumnType, Op, Runs, Schema, Table};
+/// let ops = [
+///     Op::CreateTable { table: Table::new("a").with_column(Column::new("id", ColumnType::BigInt)) },
+///     Op::CreateTable { table: Table::new("b").with_column(Column::new("id", ColumnType::BigInt)) },
+/// ];
+/// let mut schema = Schema::new();
+/// // The ops are steps 3 and 4 (0-based 2 and 3) of a longer plan.
+/// let mut runs = Runs::new(&ops, Backend::Sqlite).numbered_from(2);
+/// let mut firsts = Vec::new();
+/// while let Some(run) = runs.next(&mut schema) {
+///     firsts.push(run.unwrap().first);
+/// }
+/// assert_eq!(firsts, [2, 3]);
+/// assert!(schema.table("b").is_some());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Runs<'a> {
+    ops: &'a [Op],
+    done: usize,
+    offset: usize,
+    backend: Backend,
+}
+
+impl<'a> Runs<'a> {
+    /// The runs of `ops` for `backend`, numbered from 0.
+    pub fn new(ops: &'a [Op], backend: Backend) -> Self {
+        Runs {
+            ops,
+            done: 0,
+            offset: 0,
+            backend,
+        }
+    }
+
+    /// Numbers the ops from `offset`: where they start in a longer list of steps (a migration's
+    /// plan, whose other steps are not ops). Runs and errors then name the step in that list.
+    pub fn numbered_from(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The ops of a run this iterator returned.
+    pub fn ops(&self, run: &RenderedRun) -> &'a [Op] {
+        let start = run.first.saturating_sub(self.offset).min(self.ops.len());
+        let end = (start + run.count).min(self.ops.len());
+        &self.ops[start..end]
+    }
+
+    /// The next run, rendered against `schema`, which then follows it; `None` after the last.
+    /// An error's step is the failing op's 1-based number, counted as [`RenderedRun::first`] is.
+    pub fn next(&mut self, schema: &mut Schema) -> Option<Result<RenderedRun, RenderError>> {
+        if self.done >= self.ops.len() {
+            return None;
+        }
+        let done = self.done;
+        let first = self.offset + done;
+        Some(match render_run(&self.ops[done..], schema, self.backend) {
+            Ok((count, rendered)) => {
+                // Never stall, whatever a run reports.
+                self.done += count.max(1);
+                Ok(RenderedRun {
+                    first,
+                    count,
+                    rendered,
+                })
+            }
+            Err(error) => {
+                self.done = self.ops.len();
+                Err(error.after(first))
+            }
+        })
+    }
 }
 
 /// Renders the first op of `ops` against `schema` — or, on SQLite, the run of ops at the start
@@ -188,6 +276,13 @@ pub fn render_op(
 }
 
 impl RenderError {
+    /// The 1-based position of the op that does not apply.
+    pub fn step(&self) -> usize {
+        match self {
+            RenderError::Apply { step, .. } => *step,
+        }
+    }
+
     /// The error of a list of ops of which `skipped` came before the list it was found in.
     fn after(self, skipped: usize) -> Self {
         match self {
