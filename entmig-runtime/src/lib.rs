@@ -52,7 +52,7 @@ pub use entmig_schema::{
 pub use error::{Error, Result};
 pub use migration::{MigrationTrait, Plan};
 pub use migrator::{
-    Event, MigrationStatus, Migrator, Report, Revert, RunError, RunOptions, State, Undo,
+    Event, MigrationStatus, Migrator, Preview, Report, Revert, RunError, RunOptions, State,
 };
 pub use sync::{SyncOptions, SyncReport};
 pub use url::DatabaseUrl;

@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use entmig_schema::protocol::{
-    self, Described, DoneMigration, Hello, Message, Outcome, Planned, Preview, Reply, Request,
-    StepLine, Which,
+    self, DoneMigration, Hello, Message, Outcome, Planned, Reply, Request, Which,
 };
 
 use crate::migration::{Direction, Plan, Step};
@@ -95,7 +94,7 @@ fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn outcome(report: &Report, elapsed: std::time::Duration) -> Outcome {
+fn outcome(report: &Report) -> Outcome {
     Outcome {
         done: report
             .done
@@ -105,7 +104,7 @@ fn outcome(report: &Report, elapsed: std::time::Duration) -> Outcome {
                 ms: millis(d.duration),
             })
             .collect(),
-        elapsed_ms: millis(elapsed),
+        elapsed_ms: millis(report.elapsed),
     }
 }
 
@@ -124,12 +123,17 @@ fn options(force: bool) -> RunOptions {
                     step: step.clone(),
                     rows: *rows,
                 },
+                Event::Statement { id, sql } => protocol::Event::Statement {
+                    id: id.clone(),
+                    sql: sql.clone(),
+                },
+                Event::LockWait { timeout } => protocol::Event::LockWait {
+                    timeout_ms: millis(*timeout),
+                },
                 Event::Finished { id, duration } => protocol::Event::Finished {
                     id: id.clone(),
                     ms: millis(*duration),
                 },
-                #[allow(unreachable_patterns)]
-                _ => return,
             };
             send(Message::Event(event));
         })),
@@ -142,17 +146,6 @@ fn revert_of(which: Which) -> Revert {
         Which::Steps(n) => Revert::Steps(n),
         Which::To(id) => Revert::To(id),
     }
-}
-
-/// Each step of a plan, one line, marked when it loses data.
-fn step_lines(plan: &Plan) -> Vec<StepLine> {
-    plan.steps()
-        .iter()
-        .map(|step| StepLine {
-            text: step.to_string(),
-            destructive: matches!(step, Step::Op(op) if op.is_destructive()),
-        })
-        .collect()
 }
 
 fn answer(migrator: &Migrator, request: Request) -> Reply {
@@ -168,9 +161,9 @@ fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
         Request::Run { force } => {
             let mut db = connect()?;
             match migrator.run_with(&mut db, &options(force)) {
-                Ok(report) => Reply::Done(outcome(&report, started.elapsed())),
+                Ok(report) => Reply::Done(outcome(&report)),
                 Err(failure) => Reply::Failed {
-                    outcome: outcome(&failure.report, started.elapsed()),
+                    outcome: outcome(&failure.report),
                     message: failure.error.to_string(),
                 },
             }
@@ -178,57 +171,30 @@ fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
         Request::Revert { which } => {
             let mut db = connect_reading()?;
             match migrator.revert_with(&mut db, revert_of(which), &options(false)) {
-                Ok(report) => Reply::Done(outcome(&report, started.elapsed())),
+                Ok(report) => Reply::Done(outcome(&report)),
                 Err(failure) => Reply::Failed {
-                    outcome: outcome(&failure.report, started.elapsed()),
+                    outcome: outcome(&failure.report),
                     message: failure.error.to_string(),
                 },
             }
         }
         Request::RevertPlan { which } => {
             let mut db = connect_reading()?;
-            let undo = migrator
-                .revert_sql(&mut db, revert_of(which))
-                .map_err(|e| e.to_string())?;
             Reply::Preview {
-                migrations: undo
-                    .into_iter()
-                    .map(|u| Preview {
-                        id: u.id,
-                        steps: u
-                            .steps
-                            .into_iter()
-                            .zip(u.destructive_steps)
-                            .map(|(text, destructive)| StepLine { text, destructive })
-                            .collect(),
-                        sql: u.sql,
-                    })
-                    .collect(),
+                migrations: migrator
+                    .revert_sql(&mut db, revert_of(which))
+                    .map_err(|e| e.to_string())?,
             }
         }
         Request::Status => {
             let mut db = connect_reading()?;
-            let status = migrator.status(&mut db).map_err(|e| e.to_string())?;
             Reply::Status {
-                migrations: protocol_status(status),
+                migrations: migrator.status(&mut db).map_err(|e| e.to_string())?,
             }
         }
-        Request::Describe { backend } => {
-            let sql = migrator.sql(backend).map_err(|e| e.to_string())?;
-            Reply::Describe {
-                migrations: migrator
-                    .entries()
-                    .iter()
-                    .zip(sql)
-                    .map(|(entry, (_, sql))| Described {
-                        id: entry.id().to_owned(),
-                        transactional: entry.migration().transactional(),
-                        steps: step_lines(&Plan::of(entry.migration(), Direction::Up)),
-                        sql,
-                    })
-                    .collect(),
-            }
-        }
+        Request::Describe { backend } => Reply::Describe {
+            migrations: migrator.describe(backend).map_err(|e| e.to_string())?,
+        },
         Request::Plan { id } => {
             // Every migration's `up` (or the one `id` names): its schema changes, and the
             // steps that are not (SQL, data), which no snapshot can follow.
@@ -264,22 +230,9 @@ fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
         }
         Request::PendingSql => {
             let mut db = connect_reading()?;
-            let pending = migrator.pending_sql(&mut db).map_err(|e| e.to_string())?;
-            let by_id: Vec<_> = migrator
-                .entries()
-                .iter()
-                .filter_map(|e| {
-                    pending
-                        .iter()
-                        .find(|(id, _)| id == e.id())
-                        .map(|(_, sql)| Preview {
-                            id: e.id().to_owned(),
-                            steps: step_lines(&Plan::of(e.migration(), Direction::Up)),
-                            sql: sql.clone(),
-                        })
-                })
-                .collect();
-            Reply::Preview { migrations: by_id }
+            Reply::Preview {
+                migrations: migrator.pending_sql(&mut db).map_err(|e| e.to_string())?,
+            }
         }
         Request::Backup => {
             // A database that does not exist yet has nothing to back up.
@@ -302,37 +255,4 @@ fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
             })
         }
     })
-}
-
-/// The migrator's statuses in the protocol's words.
-fn protocol_status(status: Vec<crate::MigrationStatus>) -> Vec<protocol::MigrationStatus> {
-    use crate::State;
-    // A pending migration older than the newest applied one: `run` refuses it.
-    let newest_applied = status
-        .iter()
-        .filter(|s| matches!(s.state, State::Applied { .. }))
-        .map(|s| s.id.clone())
-        .max();
-    status
-        .into_iter()
-        .map(|s| protocol::MigrationStatus {
-            state: match s.state {
-                State::Applied {
-                    applied_at,
-                    duration_ms,
-                } => protocol::State::Applied {
-                    applied_at,
-                    duration_ms,
-                },
-                State::Pending if newest_applied.as_ref().is_some_and(|n| s.id < *n) => {
-                    protocol::State::Late
-                }
-                State::Pending => protocol::State::Pending,
-                State::Changed => protocol::State::Changed,
-                State::Missing => protocol::State::Missing,
-                State::Dirty => protocol::State::Dirty,
-            },
-            id: s.id,
-        })
-        .collect()
 }

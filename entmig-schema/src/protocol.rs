@@ -228,26 +228,29 @@ pub struct MigrationStatus {
     /// The id.
     pub id: String,
     /// The state.
+    #[serde(flatten)]
     pub state: State,
 }
 
 /// The state of a migration in a database. The rules that give it are the migrator's
-/// (`Migrator::status` in entmig-runtime); a reader only shows it.
+/// (`Migrator::status` in entmig-runtime, for its own refusals and for every display of
+/// them); a reader only shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-#[non_exhaustive]
+// Exhaustive on purpose: a new state must be decided by every match that acts on one (the
+// migrator's refusals, the CLI's display), and it needs a protocol version anyway.
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum State {
     /// Applied, as it is in the code.
     Applied {
         /// When, as recorded (UTC, RFC 3339).
         applied_at: String,
-        /// How long it took.
+        /// How long it took, in milliseconds.
         duration_ms: i64,
     },
     /// Not applied yet.
     Pending,
-    /// Not applied, but older than the newest applied migration (a branch merged late): `run`
-    /// refuses it unless forced.
+    /// Not applied yet, but older than the newest migration the database records (a branch
+    /// merged late): `run` refuses it unless forced.
     Late,
     /// Applied, but its steps have changed in the code since.
     Changed,
@@ -258,7 +261,7 @@ pub enum State {
 }
 
 impl State {
-    /// The state's name.
+    /// The state's own name (`late` for [`State::Late`]).
     pub fn name(&self) -> &'static str {
         match self {
             State::Applied { .. } => "applied",
@@ -270,41 +273,69 @@ impl State {
         }
     }
 
-    /// The word `status` shows in its column: a late migration is pending too, marked as a
-    /// problem.
-    pub fn label(&self) -> &'static str {
-        match self {
-            State::Late => "pending",
-            other => other.name(),
-        }
+    /// `true` when `run` refuses to go on because of this migration (a late one only without
+    /// `force`).
+    ///
+    /// ```
+    /// use entmig_schema::protocol::State;
+    /// assert!(State::Late.blocks_run());
+    /// assert!(!State::Pending.blocks_run());
+    /// ```
+    pub fn blocks_run(&self) -> bool {
+        matches!(
+            self,
+            State::Late | State::Changed | State::Missing | State::Dirty
+        )
     }
 
-    /// For a state that makes `run` refuse: the problem with migration `id`, and what to do.
-    pub fn problem(&self, id: &str) -> Option<String> {
-        let fix = match self {
-            State::Applied { .. } | State::Pending => return None,
-            State::Late => {
-                return Some(format!(
-                    "{id} is pending but older than an applied one (`cargo entmig run --force` applies it)"
-                ));
-            }
-            State::Changed => "restore its module, or revert it where it is applied",
-            State::Missing => "restore its module from version control",
-            State::Dirty => "check the database, then `cargo entmig resolve` it",
-        };
-        Some(format!("{id} is {} ({fix})", self.name()))
+    /// `true` for a migration `run` would apply: pending, or late (with `force`).
+    pub fn is_pending(&self) -> bool {
+        matches!(self, State::Pending | State::Late)
     }
 
     /// Whether the migration's row is in the tracking table (applied, changed, missing or
     /// dirty): a database that holds it has run it, or part of it.
     pub fn is_recorded(&self) -> bool {
-        !matches!(self, State::Pending | State::Late)
+        !self.is_pending()
+    }
+
+    /// What to do about a state that [blocks `run`](State::blocks_run), in a few words.
+    pub fn fix(&self) -> Option<&'static str> {
+        Some(match self {
+            State::Late => "`cargo entmig run --force` applies it",
+            State::Changed => "restore its module, or revert it where it is applied",
+            State::Missing => "restore its module from version control",
+            State::Dirty => "check the database, then `cargo entmig resolve` it",
+            State::Applied { .. } | State::Pending => return None,
+        })
+    }
+
+    /// For a state that blocks `run`: the problem with migration `id`, and what to do.
+    ///
+    /// ```
+    /// use entmig_schema::protocol::State;
+    /// assert_eq!(
+    ///     State::Dirty.problem("20261121_101500_a").unwrap(),
+    ///     "20261121_101500_a is dirty (check the database, then `cargo entmig resolve` it)"
+    /// );
+    /// ```
+    pub fn problem(&self, id: &str) -> Option<String> {
+        let fix = self.fix()?;
+        Some(match self {
+            State::Late => format!("{id} is pending but older than an applied one ({fix})"),
+            _ => format!("{id} is {} ({fix})", self.name()),
+        })
     }
 }
 
 impl std::fmt::Display for State {
+    /// One word, as `status` shows it. A late migration is pending too and shows as
+    /// `pending`; [`State::blocks_run`] tells the two apart.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.write_str(match self {
+            State::Late => "pending",
+            other => other.name(),
+        })
     }
 }
 

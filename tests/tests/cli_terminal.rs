@@ -133,3 +133,18 @@ fn revert_asks_only_where_it_may() {
             .contains(&"users".to_owned())
     );
 }
+
+#[test]
+fn verbose_shows_each_statement_as_it_runs() {
+    let p = Project::new("loud", ONE_USER);
+    p.entmig(&["make", "init", "--no-input"]).ok();
+    let run = p.entmig(&["run", "-v"]).ok();
+    run.stderr_has(&[
+        "Target default (sqlite://",
+        "Applying",
+        "CREATE TABLE \"users\" (",
+        "Applied 1 migration(s) to default in ",
+    ]);
+    let quiet = p.entmig(&["revert"]).ok();
+    assert!(!quiet.stderr.contains("DROP TABLE"), "{quiet:?}");
+}

@@ -697,3 +697,74 @@ on_each_backend! {
     assert_eq!(tracking(&mut db).len(), 6);
     }
 }
+
+on_each_backend! {
+    fn a_run_reports_each_statement_and_a_wait_for_the_lock(file) {
+    let events: Arc<Mutex<Vec<Event>>> = Arc::default();
+    let seen = Arc::clone(&events);
+    let options = |lock_timeout| RunOptions {
+        lock_timeout,
+        on_event: Some(Arc::new({
+            let seen = Arc::clone(&seen);
+            move |event: &Event| seen.lock().unwrap().push(event.clone())
+        })),
+        ..RunOptions::default()
+    };
+    let migrator = Migrator::new(vec![
+        entry("m20260101_000000_create_users", CreateUsers),
+        entry("m20260103_000000_create_posts", CreatePosts),
+    ]);
+    let mut db = file.open();
+    migrator
+        .run_with(&mut db, &options(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let statements: Vec<String> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Statement { sql, .. } => Some(sql.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        statements[0].starts_with("CREATE TABLE \"users\""),
+        "{statements:?}"
+    );
+    assert!(
+        statements.contains(&"-- data step: welcome post".to_owned()),
+        "{statements:?}"
+    );
+    assert!(
+        !events.lock().unwrap().iter().any(|e| matches!(e, Event::LockWait { .. })),
+        "nobody held the lock"
+    );
+
+    // Another migrator holds the lock: the wait is announced, then times out.
+    let mut holder = file.open();
+    match file.backend {
+        Backend::Sqlite => holder.execute("BEGIN IMMEDIATE", &[]).map(|_| ()),
+        Backend::Postgres => holder
+            .query(
+                &format!(
+                    "SELECT pg_advisory_lock({})",
+                    entmig_runtime::naming::stable_hash(b"entmig:public") as i64
+                ),
+                &[],
+            )
+            .map(|_| ()),
+    }
+    .unwrap();
+    events.lock().unwrap().clear();
+    let error = migrator
+        .revert_with(&mut db, Revert::Steps(1), &options(std::time::Duration::from_millis(200)))
+        .unwrap_err();
+    assert!(matches!(error.error, Error::LockTimeout { .. }), "{error}");
+    assert_eq!(
+        events.lock().unwrap().as_slice(),
+        [Event::LockWait {
+            timeout: std::time::Duration::from_millis(200)
+        }]
+    );
+    }
+}

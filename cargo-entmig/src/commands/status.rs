@@ -28,11 +28,11 @@ pub(super) fn status(cx: &mut Context<'_>, args: &TargetArgs) -> Result<()> {
         }
         let mut problems = Vec::new();
         for m in &migrations {
-            let name = format!("{:<8}", m.state.label());
+            let name = format!("{:<8}", m.state.to_string());
             let shown = match &m.state {
                 State::Applied { .. } => out.dim(&name),
-                State::Pending => name,
-                _ => out.danger(&name),
+                _ if m.state.blocks_run() => out.danger(&name),
+                _ => name,
             };
             let detail = match &m.state {
                 State::Applied {

@@ -26,7 +26,8 @@ use crate::migration::{Direction, MigrationTrait, Plan, Step};
 mod preview;
 mod tracking;
 
-pub use preview::{Undo, plan_sql};
+pub use entmig_schema::protocol::{Described, Preview};
+pub use preview::plan_sql;
 pub use tracking::TRACKING_TABLE;
 use tracking::{Status, TrackedRow};
 
@@ -114,6 +115,18 @@ pub enum Event {
         id: String,
         /// Which way.
         reverting: bool,
+    },
+    /// A statement of a migration is about to run (a data step shows as a comment).
+    Statement {
+        /// The migration.
+        id: String,
+        /// The statement.
+        sql: String,
+    },
+    /// Another migrator holds the lock: this one waits for it, at most `timeout`.
+    LockWait {
+        /// How long it waits at most.
+        timeout: Duration,
     },
     /// A batched data step changed more rows.
     Batch {
@@ -216,88 +229,7 @@ pub enum Revert {
     To(String),
 }
 
-/// Where one migration stands in one database.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MigrationStatus {
-    /// The id.
-    pub id: String,
-    /// The state.
-    #[serde(flatten)]
-    pub state: State,
-}
-
-/// The state of a migration in a database: decided once, by [`Migrator::status`], for the
-/// migrator's own refusals and for every display of them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum State {
-    /// Applied, as it is in the code.
-    Applied {
-        /// When, as recorded (UTC, RFC 3339).
-        applied_at: String,
-        /// How long it took, in milliseconds.
-        duration_ms: i64,
-    },
-    /// Not applied yet.
-    Pending,
-    /// Not applied yet, but older than the newest migration the database records (a branch
-    /// merged late): `run` refuses it unless forced.
-    Late,
-    /// Applied, but its steps have changed in the code since.
-    Changed,
-    /// Applied, but not in the code.
-    Missing,
-    /// A non-transactional migration started and never finished: check the database.
-    Dirty,
-}
-
-impl State {
-    /// `true` when `run` refuses to go on because of this migration (a late one only without
-    /// `force`).
-    ///
-    /// ```
-    /// use entmig_runtime::State;
-    /// assert!(State::Late.blocks_run());
-    /// assert!(!State::Pending.blocks_run());
-    /// ```
-    pub fn blocks_run(&self) -> bool {
-        matches!(
-            self,
-            State::Late | State::Changed | State::Missing | State::Dirty
-        )
-    }
-
-    /// `true` for a migration `run` would apply: pending, or late (with `force`).
-    pub fn is_pending(&self) -> bool {
-        matches!(self, State::Pending | State::Late)
-    }
-
-    /// What to do about a state that [blocks `run`](State::blocks_run), in a few words.
-    pub fn fix(&self) -> Option<&'static str> {
-        Some(match self {
-            State::Late => "`cargo entmig run --force` applies it",
-            State::Changed => "restore its module, or revert it where it is applied",
-            State::Missing => "restore its module from version control",
-            State::Dirty => "check the database, then `cargo entmig resolve` it",
-            State::Applied { .. } | State::Pending => return None,
-        })
-    }
-}
-
-impl fmt::Display for State {
-    /// One word. A late migration is pending too and shows as `pending`; [`State::blocks_run`]
-    /// tells the two apart.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            State::Applied { .. } => "applied",
-            State::Pending | State::Late => "pending",
-            State::Changed => "changed",
-            State::Missing => "missing",
-            State::Dirty => "dirty",
-        })
-    }
-}
+pub use entmig_schema::protocol::{MigrationStatus, State};
 
 /// Where each migration stands, given the tracking table's rows: the code's migrations in
 /// order, then the rows the code does not have. The one place that decides states.
@@ -441,7 +373,20 @@ impl Migrator {
         options: &RunOptions,
     ) -> Result<Report, RunError> {
         let start = Instant::now();
-        let result = match db.driver().lock(options.lock_timeout) {
+        // One try first, so that a wait is announced while it lasts.
+        let locked = match db.driver().lock(Duration::ZERO) {
+            Err(Error::LockTimeout { .. }) => {
+                emit(
+                    options,
+                    Event::LockWait {
+                        timeout: options.lock_timeout,
+                    },
+                );
+                db.driver().lock(options.lock_timeout)
+            }
+            other => other,
+        };
+        let result = match locked {
             Ok(()) => {
                 let mut report = Report::default();
                 let result = self.migrate_locked(db, job, options, &mut report);
@@ -592,10 +537,22 @@ fn run_one(
             },
         )
     };
+    let statement = |sql: &str| {
+        emit(
+            options,
+            Event::Statement {
+                id: id.clone(),
+                sql: sql.to_owned(),
+            },
+        )
+    };
+    let run_plan = |tx: &mut Transaction<'_>, schema: &mut Schema| {
+        run_plan(tx, id, &plan, backend, schema, &statement)
+    };
     if entry.migration().transactional() {
         // On failure the run ends, so `schema` need not survive a rollback.
         db.in_transaction(Some(&progress), |tx| {
-            run_plan(tx, id, &plan, backend, schema)?;
+            run_plan(tx, schema)?;
             record_end(tx, direction, entry, &plan, start.elapsed(), false)
         })?;
     } else {
@@ -603,9 +560,7 @@ fn run_one(
         // visible dirty state.
         db.in_transaction(None, |tx| record_start(tx, direction, entry, &plan))?;
         db.driver().checkpoint()?;
-        let outcome = db.outside_transaction(Some(&progress), |tx| {
-            run_plan(tx, id, &plan, backend, schema)
-        });
+        let outcome = db.outside_transaction(Some(&progress), |tx| run_plan(tx, schema));
         if let Err(error) = outcome {
             db.driver().checkpoint()?;
             return Err(error);
@@ -719,6 +674,7 @@ fn run_plan(
     plan: &Plan,
     backend: Backend,
     schema: &mut Schema,
+    statement: &dyn Fn(&str),
 ) -> Result<()> {
     let step_error = |index: usize, description: String, error: Error| Error::Migration {
         id: id.to_owned(),
@@ -748,6 +704,10 @@ fn run_plan(
                         let index = e.step().saturating_sub(1);
                         step_error(index, described(index), e.into())
                     })?;
+                    run.rendered
+                        .statements
+                        .iter()
+                        .for_each(|sql| statement(sql));
                     tx.run_rendered(&run.rendered).map_err(|e| {
                         let (index, description) = failed_step(run.first, runs.ops(&run), &e);
                         step_error(index, description, e)
@@ -759,11 +719,13 @@ fn run_plan(
                 match step {
                     Step::Sql { backend: only, sql } => {
                         if only.is_none_or(|b| b == backend) {
+                            statement(sql);
                             tx.execute_batch(sql).map_err(context)?;
                             stale = true;
                         }
                     }
-                    Step::Data { run, .. } => {
+                    Step::Data { name, run } => {
+                        statement(&format!("-- data step: {name}"));
                         run(tx).map_err(context)?;
                         stale = true;
                     }
@@ -963,7 +925,7 @@ mod tests {
             .pending_sql(&mut db)
             .unwrap()
             .into_iter()
-            .map(|(id, _)| id)
+            .map(|p| p.id)
             .collect();
         assert_eq!(pending, ["20260101_000000_b", "20260103_000000_d"]);
         let forced = RunOptions {

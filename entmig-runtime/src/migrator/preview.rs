@@ -1,6 +1,7 @@
 //! The SQL that `describe`, dry runs and `revert`'s confirmation show: what the migrator would
 //! execute, rendered the way [`run_plan`](super::run_plan) renders it, executing nothing.
 
+use entmig_schema::protocol::{Described, Preview, StepLine};
 use entmig_schema::{Backend, Runs, Schema};
 
 use super::{Group, Migrator, groups, to_revert, tracking};
@@ -8,26 +9,11 @@ use crate::database::Database;
 use crate::error::Result;
 use crate::migration::{Direction, Plan, Step};
 
-/// One migration that `revert` would undo ([`Migrator::revert_sql`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Undo {
-    /// Its id.
-    pub id: String,
-    /// The steps of its `down`, one line each.
-    pub steps: Vec<String>,
-    /// Whether a step of its `down` loses data (drops a table or a column).
-    pub destructive: bool,
-    /// For each step, whether it loses data.
-    pub destructive_steps: Vec<bool>,
-    /// Their SQL.
-    pub sql: Vec<String>,
-}
-
 impl Migrator {
     /// What `revert` would undo on `db` now, newest first: each migration's `down`, its steps
     /// and its SQL rendered against the live schema as the reverts before it leave it. Reads
     /// only.
-    pub fn revert_sql(&self, db: &mut Database, which: super::Revert) -> Result<Vec<Undo>> {
+    pub fn revert_sql(&self, db: &mut Database, which: super::Revert) -> Result<Vec<Preview>> {
         let Some(applied) = tracking::read_if_exists(db)? else {
             return Ok(Vec::new());
         };
@@ -39,16 +25,9 @@ impl Migrator {
         for id in chosen {
             let entry = self.applied_entry(&id)?;
             let plan = Plan::of(entry.migration(), Direction::Down);
-            let destructive_steps: Vec<bool> = plan
-                .steps()
-                .iter()
-                .map(|s| matches!(s, Step::Op(op) if op.is_destructive()))
-                .collect();
-            out.push(Undo {
+            out.push(Preview {
                 id: id.clone(),
-                steps: plan.steps().iter().map(ToString::to_string).collect(),
-                destructive: destructive_steps.contains(&true),
-                destructive_steps,
+                steps: step_lines(&plan),
                 sql: plan_sql(&plan, backend, &mut schema)?,
             });
         }
@@ -58,7 +37,7 @@ impl Migrator {
     /// The SQL that `run` would execute on `db` now (with `force`, for late ones): each pending
     /// migration's `up`, rendered against the live schema as the migrations before it leave it.
     /// Reads only.
-    pub fn pending_sql(&self, db: &mut Database) -> Result<Vec<(String, Vec<String>)>> {
+    pub fn pending_sql(&self, db: &mut Database) -> Result<Vec<Preview>> {
         let pending: Vec<String> = self
             .status(db)?
             .into_iter()
@@ -70,9 +49,30 @@ impl Migrator {
         let mut out = Vec::new();
         for entry in self.entries.iter().filter(|e| pending.contains(&e.id)) {
             let plan = Plan::of(entry.migration(), Direction::Up);
-            out.push((entry.id.clone(), plan_sql(&plan, backend, &mut schema)?));
+            out.push(Preview {
+                id: entry.id.clone(),
+                steps: step_lines(&plan),
+                sql: plan_sql(&plan, backend, &mut schema)?,
+            });
         }
         Ok(out)
+    }
+
+    /// Every migration's `up` with its steps and its SQL for `backend`, as [`Migrator::sql`]
+    /// renders it: what `describe` shows. Needs no database.
+    pub fn describe(&self, backend: Backend) -> Result<Vec<Described>> {
+        let sql = self.sql(backend)?;
+        Ok(self
+            .entries
+            .iter()
+            .zip(sql)
+            .map(|(entry, (_, sql))| Described {
+                id: entry.id.clone(),
+                transactional: entry.migration().transactional(),
+                steps: step_lines(&Plan::of(entry.migration(), Direction::Up)),
+                sql,
+            })
+            .collect())
     }
 
     /// The SQL of every migration's `up` for `backend`, each rendered against the schema the
@@ -87,6 +87,17 @@ impl Migrator {
         }
         Ok(out)
     }
+}
+
+/// Each step of a plan, one line, marked when it loses data.
+pub(crate) fn step_lines(plan: &Plan) -> Vec<StepLine> {
+    plan.steps()
+        .iter()
+        .map(|step| StepLine {
+            text: step.to_string(),
+            destructive: matches!(step, Step::Op(op) if op.is_destructive()),
+        })
+        .collect()
 }
 
 /// The statements of a plan for `backend`, rendered against `schema`, which follows along.
