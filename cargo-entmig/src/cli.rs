@@ -119,6 +119,10 @@ pub struct MakeArgs {
     /// The value existing rows get in a new NOT NULL column: `table.column=LITERAL`.
     #[arg(long, value_name = "FILL")]
     pub fill: Vec<String>,
+    /// The value `down` gives the rows of a column it restores NOT NULL (one that `up` drops
+    /// or makes nullable): `table.column=LITERAL`.
+    #[arg(long, value_name = "FILL")]
+    pub down_fill: Vec<String>,
 }
 
 /// The databases a command works on.
@@ -204,6 +208,9 @@ pub struct AmendArgs {
     /// Fill values (see `make`).
     #[arg(long, value_name = "FILL")]
     pub fill: Vec<String>,
+    /// Values for `down` (see `make`).
+    #[arg(long, value_name = "FILL")]
+    pub down_fill: Vec<String>,
 }
 
 /// `resolve`.

@@ -509,10 +509,10 @@ mod tests {
     fn the_parent_of_a_generated_module_is_read_back() {
         for length in [1, 34, 58, 120] {
             let id = format!("20261122_101500_{}", "x".repeat(length));
-            let text = crate::codegen::module("next", &[], Some(&id));
+            let text = crate::codegen::module("next", &[], &Default::default(), Some(&id));
             assert_eq!(generated_after(&text), Some(Some(id)), "{text}");
         }
-        let first = crate::codegen::module("init", &[], None);
+        let first = crate::codegen::module("init", &[], &Default::default(), None);
         assert_eq!(generated_after(&first), Some(None));
     }
 

@@ -132,6 +132,18 @@ pub enum Error {
         /// What is wrong with it and what was expected.
         problem: String,
     },
+    /// The direction asked for is marked irreversible ([`Plan::irreversible`]); nothing ran.
+    ///
+    /// [`Plan::irreversible`]: crate::Plan::irreversible
+    #[error(
+        "migration {id} cannot be reverted: {reason}; nothing was reverted (write a migration that makes the change you want instead)"
+    )]
+    Irreversible {
+        /// The migration.
+        id: String,
+        /// Why, as its module says.
+        reason: String,
+    },
     /// `revert --to` names a migration that is not applied.
     #[error(
         "migration {id} is not applied, so there is nothing to revert to; see `cargo entmig status`"

@@ -81,6 +81,13 @@ pub enum Step {
         /// The code.
         run: DataFn,
     },
+    /// This direction cannot restore what the other changed (`down` of a migration that
+    /// dropped a NOT NULL foreign key, say): the migrator refuses to run it, before touching
+    /// anything, with the reason.
+    Irreversible {
+        /// Why, and what to do instead.
+        reason: String,
+    },
 }
 
 impl fmt::Debug for Step {
@@ -93,6 +100,10 @@ impl fmt::Debug for Step {
                 .field("sql", sql)
                 .finish(),
             Step::Data { name, .. } => f.debug_struct("Data").field("name", name).finish(),
+            Step::Irreversible { reason } => f
+                .debug_struct("Irreversible")
+                .field("reason", reason)
+                .finish(),
         }
     }
 }
@@ -108,6 +119,7 @@ impl fmt::Display for Step {
                 sql,
             } => write!(f, "sql ({b} only): {}", first_line(sql)),
             Step::Data { name, .. } => write!(f, "data: {name}"),
+            Step::Irreversible { reason } => write!(f, "irreversible: {reason}"),
         }
     }
 }
@@ -272,6 +284,31 @@ impl Plan {
         self
     }
 
+    /// Marks this direction as one that cannot restore what the other changed: running it is
+    /// refused, before anything is touched, with `reason` (say why, and what to do instead).
+    /// `cargo entmig make` writes it into a `down` that cannot give rows back their values.
+    ///
+    /// ```
+    /// use entmig_runtime::migration::prelude::*;
+    /// let mut plan = Plan::new();
+    /// plan.irreversible("users.org_id held values that cannot be restored");
+    /// assert!(plan.irreversible_reason().is_some());
+    /// ```
+    pub fn irreversible(&mut self, reason: &str) -> &mut Self {
+        self.steps.push(Step::Irreversible {
+            reason: reason.to_owned(),
+        });
+        self
+    }
+
+    /// The reason of the plan's irreversible mark, if it has one.
+    pub fn irreversible_reason(&self) -> Option<&str> {
+        self.steps.iter().find_map(|step| match step {
+            Step::Irreversible { reason } => Some(reason.as_str()),
+            _ => None,
+        })
+    }
+
     /// A data step: `run` is given the migration's open transaction.
     ///
     /// ```
@@ -337,6 +374,8 @@ impl Plan {
     ///   `Some(Sqlite)`, `Some(Postgres)`: renaming a `Backend` variant changes it too) and the
     ///   statement's words joined by single spaces.
     /// - a data step: `data:{name}`; its code is not hashed.
+    /// - an irreversible mark: `irreversible:{reason}` (only `down` has one, and `down` is not
+    ///   checksummed).
     pub fn checksum(&self) -> String {
         let mut canonical = String::new();
         for step in &self.steps {
@@ -347,6 +386,9 @@ impl Plan {
                     canonical.push_str(&format!("sql:{backend:?}:{}", sql.join(" ")));
                 }
                 Step::Data { name, .. } => canonical.push_str(&format!("data:{name}")),
+                Step::Irreversible { reason } => {
+                    canonical.push_str(&format!("irreversible:{reason}"))
+                }
             }
             canonical.push('\n');
         }

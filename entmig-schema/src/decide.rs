@@ -36,6 +36,10 @@ pub struct Answers {
     pub declined: Vec<PossibleRename>,
     /// Values for rows, as typed (`--fill`, or an answer at the prompt).
     pub fills: Vec<GivenFill>,
+    /// Values that `down` gives the rows of a column it restores NOT NULL (`--down-fill`, or
+    /// an answer at the prompt; `text: None` is a person's choice to mark `down`
+    /// irreversible instead).
+    pub down_fills: Vec<GivenFill>,
 }
 
 /// A value given for the rows of `table.column`, read once the column's type is known.
@@ -65,7 +69,17 @@ impl Answers {
                 .iter()
                 .map(|flag| parse_fill(flag))
                 .collect::<Result<_, _>>()?,
+            down_fills: Vec::new(),
         })
+    }
+
+    /// These answers with the values of `--down-fill` flags.
+    pub fn with_down_fills(mut self, flags: &[String]) -> Result<Answers, Problem> {
+        for flag in flags {
+            let fill = parse_fill(flag).map_err(|_| Problem::BadDownFillFlag(flag.clone()))?;
+            self.down_fills.push(fill);
+        }
+        Ok(self)
     }
 
     fn fill(&self, table: &str, column: &str) -> Option<&GivenFill> {
@@ -129,6 +143,17 @@ pub enum Problem {
     BadRenameFlag(String),
     /// A `--fill` flag is not written as one.
     BadFillFlag(String),
+    /// A `--down-fill` flag is not written as one.
+    BadDownFillFlag(String),
+    /// A `--down-fill` value that does not fit its column, or that `down` does not need.
+    BadDownFill {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Why.
+        why: String,
+    },
     /// A rename that is no dropped and added pair of the diff.
     NoSuchRename {
         /// The rename.
@@ -177,6 +202,13 @@ impl fmt::Display for Problem {
                 f,
                 "--fill {flag} is not `table.column=VALUE` (VALUE: a literal, or @column to copy one)"
             ),
+            Problem::BadDownFillFlag(flag) => write!(
+                f,
+                "--down-fill {flag} is not `table.column=VALUE` (VALUE: a literal, or @column to copy one)"
+            ),
+            Problem::BadDownFill { table, column, why } => {
+                write!(f, "--down-fill {table}.{column}: {why}")
+            }
             Problem::NoSuchRename { rename, possible } => {
                 write!(
                     f,
@@ -248,6 +280,8 @@ impl fmt::Display for Problem {
 pub struct Decided {
     /// The diff, with renames taken and fill values set.
     pub diff: Diff,
+    /// The `down` that undoes it.
+    pub down: Down,
     /// Warnings, one line each.
     pub warnings: Vec<String>,
 }
@@ -368,8 +402,273 @@ pub fn decide(
             why,
         });
     }
+    let down = match down(snapshot, &d.ops, &answers.down_fills) {
+        Ok(down) => {
+            warnings.extend(down.warnings.iter().cloned());
+            Some(down)
+        }
+        Err(more) => {
+            problems.extend(more);
+            None
+        }
+    };
+    match down {
+        Some(down) if problems.is_empty() => Ok(Decided {
+            diff: d,
+            down,
+            warnings,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// The `down` of a migration: the inverse of its `up`, with what the rows need to be restored.
+///
+/// `down` gives back the schema `up` started from, but not always the rows: a dropped column
+/// comes back without its values, and a column that `up` let hold NULL may hold NULLs by the
+/// time `down` makes it NOT NULL again. Such rows get a value: the one `--down-fill` gives, else
+/// the type's zero value (`0`, `''`, `false`, the epoch). Where no made-up value can fit — the
+/// column is a foreign key, part of a unique index or of the primary key, or its type has no
+/// zero — and none is given, `down` is marked irreversible: `revert` then refuses before it
+/// touches anything, with the reason, instead of failing half way on the first row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Down {
+    /// Its ops, in order.
+    pub ops: Vec<Op>,
+    /// Why it cannot run, when it is marked irreversible.
+    pub irreversible: Option<String>,
+    /// What `make` warns about it.
+    pub warnings: Vec<String>,
+}
+
+/// A column that `down` restores NOT NULL and for whose rows no made-up value fits: a prompt
+/// asks for one (an empty answer marks `down` irreversible).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownQuestion {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// Its type, which the value must fit.
+    pub ty: ColumnType,
+    /// Why `up` leaves its rows without a value (`dropped`, `made nullable`).
+    pub what: &'static str,
+    /// Why no made-up value fits.
+    pub why: String,
+    /// The table as `down` restores it.
+    before: Option<Table>,
+}
+
+impl DownQuestion {
+    /// The value `text` read for this column.
+    pub fn read(&self, text: &str) -> Result<Fill, String> {
+        Fill::parse_for(text, &self.ty, self.before.as_ref()).map_err(|e| e.to_string())
+    }
+
+    /// The question as a prompt asks it.
+    pub fn prompt(&self) -> String {
+        format!(
+            "{}.{} ({}) is {} here; reverting restores it NOT NULL, and {}. Value its rows get when reverted (empty: mark the revert irreversible): ",
+            self.table, self.column, self.ty, self.what, self.why
+        )
+    }
+}
+
+/// One column of `up` whose rows `down` must give a value.
+struct DownNeed {
+    question: DownQuestion,
+    /// The position of the op in `down`.
+    at: usize,
+    /// Whether the type's zero value may stand in.
+    zero: Option<Fill>,
+}
+
+fn down_needs(snapshot: &Schema, up: &[Op]) -> Vec<DownNeed> {
+    let mut out = Vec::new();
+    for (i, op) in up.iter().enumerate() {
+        let (table, column, what) = match op {
+            Op::DropColumn { table, column }
+                if !column.nullable && column.default.is_none() && !column.auto_increment =>
+            {
+                (table, column.name.as_str(), "dropped")
+            }
+            Op::AlterColumn {
+                table,
+                column,
+                changes,
+            } if changes.nullable.as_ref().is_some_and(|c| !c.from && c.to) => {
+                (table, column.as_str(), "made nullable")
+            }
+            _ => continue,
+        };
+        let before = apply_all(snapshot, &up[..i])
+            .ok()
+            .and_then(|s| s.tables.get(table).cloned());
+        let Some(restored) = before.as_ref().and_then(|t| t.column(column)).cloned() else {
+            continue;
+        };
+        // The keys and indexes `down` restores with the column: `up` may have dropped them
+        // first, so the table as the migration found it counts too.
+        let blocker = before
+            .as_ref()
+            .and_then(|t| no_zero_because(t, &restored))
+            .or_else(|| {
+                snapshot
+                    .tables
+                    .get(table)
+                    .and_then(|t| no_zero_because(t, &restored))
+            });
+        out.push(DownNeed {
+            zero: match &blocker {
+                None => crate::op::zero_value(&restored.ty).map(Fill::Value),
+                Some(_) => None,
+            },
+            question: DownQuestion {
+                table: table.clone(),
+                column: column.to_owned(),
+                ty: restored.ty.clone(),
+                what,
+                why: blocker.unwrap_or_else(|| format!("{} has no zero value", restored.ty)),
+                before,
+            },
+            at: up.len() - 1 - i,
+        });
+    }
+    out
+}
+
+/// Why no made-up value fits `column` of `table`, if none does.
+fn no_zero_because(table: &Table, column: &Column) -> Option<String> {
+    let name = &column.name;
+    if let Some(fk) = table
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.columns.contains(name))
+    {
+        return Some(format!(
+            "as a foreign key to {} no made-up value fits",
+            fk.referenced_table
+        ));
+    }
+    if table.primary_key.contains(name) {
+        return Some("as part of the primary key no made-up value fits".to_owned());
+    }
+    if table
+        .indexes
+        .iter()
+        .any(|i| i.unique && i.columns.contains(name))
+    {
+        return Some("as part of a unique index one made-up value cannot fit every row".to_owned());
+    }
+    crate::op::zero_value(&column.ty)
+        .is_none()
+        .then(|| format!("its type ({}) has no zero value", column.ty))
+}
+
+/// The columns `down` restores NOT NULL that need a value from a person (no made-up value
+/// fits), for the diff the answers decide, that the answers leave open.
+pub fn open_down_fills(
+    snapshot: &Schema,
+    current: &Schema,
+    answers: &Answers,
+) -> Vec<DownQuestion> {
+    let Ok(d) = with_renames(snapshot, current, answers) else {
+        return Vec::new();
+    };
+    down_needs(snapshot, &d.ops)
+        .into_iter()
+        .filter(|need| need.zero.is_none())
+        .map(|need| need.question)
+        .filter(|q| {
+            !answers
+                .down_fills
+                .iter()
+                .any(|f| f.table == q.table && f.column == q.column)
+        })
+        .collect()
+}
+
+/// The `down` of `up` (ops from `snapshot`), with the rows' values decided (see [`Down`]).
+pub fn down(snapshot: &Schema, up: &[Op], fills: &[GivenFill]) -> Result<Down, Vec<Problem>> {
+    let mut ops = crate::op::invert(up);
+    let mut problems = Vec::new();
+    let mut irreversible = Vec::new();
+    let mut warnings = Vec::new();
+    let needs = down_needs(snapshot, up);
+    for need in &needs {
+        let q = &need.question;
+        let given = fills
+            .iter()
+            .find(|f| f.table == q.table && f.column == q.column);
+        let fill = match given.map(|g| &g.text) {
+            Some(Some(text)) => match q.read(text) {
+                Ok(fill) => Some(fill),
+                Err(why) => {
+                    problems.push(Problem::BadDownFill {
+                        table: q.table.clone(),
+                        column: q.column.clone(),
+                        why,
+                    });
+                    continue;
+                }
+            },
+            Some(None) => None,
+            None => need.zero.clone(),
+        };
+        match (fill, ops.get_mut(need.at)) {
+            (Some(fill), Some(Op::AddColumn { fill: slot, .. })) => *slot = Some(fill),
+            (Some(fill), Some(Op::AlterColumn { changes, .. })) => {
+                changes.fill_nulls = Some(fill)
+            }
+            (Some(_), _) => {}
+            (None, _) => irreversible.push(format!(
+                "{}.{} is {} by this migration and, {}, cannot get its rows' values back when it is restored NOT NULL (`make --down-fill {}.{}=VALUE` gives them one)",
+                q.table, q.column, q.what, q.why, q.table, q.column
+            )),
+        }
+    }
+    for given in fills {
+        if !needs
+            .iter()
+            .any(|n| n.question.table == given.table && n.question.column == given.column)
+        {
+            problems.push(Problem::BadDownFill {
+                table: given.table.clone(),
+                column: given.column.clone(),
+                why: format!(
+                    "this change neither drops a NOT NULL {0}.{1} nor lets it hold NULL, so its down needs no value; remove the flag",
+                    given.table, given.column
+                ),
+            });
+        }
+    }
+    for op in up {
+        if let Op::AlterColumn {
+            table,
+            column,
+            changes,
+        } = op
+            && let Some(ty) = &changes.ty
+            && !crate::op::is_widening(&ty.to, &ty.from)
+        {
+            warnings.push(format!(
+                "reverting this migration changes {table}.{column} back from {} to {}, which fails (on both backends, changing nothing) while rows hold values that do not fit {}",
+                ty.to, ty.from, ty.from
+            ));
+        }
+    }
+    let irreversible = (!irreversible.is_empty()).then(|| irreversible.join("; "));
+    if let Some(reason) = &irreversible {
+        warnings.push(format!(
+            "its down is marked irreversible, so `revert` will refuse it: {reason}"
+        ));
+    }
     if problems.is_empty() {
-        Ok(Decided { diff: d, warnings })
+        Ok(Down {
+            ops,
+            irreversible,
+            warnings,
+        })
     } else {
         Err(problems)
     }
@@ -796,6 +1095,141 @@ mod tests {
                 problems[0]
             );
         }
+    }
+
+    fn with_org(org_nullable: bool, org: bool) -> Schema {
+        use crate::model::ForeignKey;
+        let mut users = Table::new("users")
+            .with_column(Column::new("id", ColumnType::BigInt))
+            .with_column(Column::new("score", ColumnType::Integer))
+            .with_primary_key(["id"]);
+        if org {
+            let mut column = Column::new("org_id", ColumnType::BigInt);
+            column.nullable = org_nullable;
+            users = users.with_column(column).with_foreign_key(ForeignKey::new(
+                "fk_users_org_id",
+                ["org_id"],
+                "orgs",
+                ["id"],
+            ));
+        }
+        let orgs = Table::new("orgs")
+            .with_column(Column::new("id", ColumnType::BigInt))
+            .with_primary_key(["id"]);
+        Schema::from_tables([users, orgs])
+    }
+
+    #[test]
+    fn a_dropped_not_null_foreign_key_marks_down_irreversible_unless_given_a_value() {
+        let (before, after) = (with_org(false, true), with_org(false, false));
+        assert_eq!(
+            open_down_fills(&before, &after, &Answers::default()).len(),
+            1
+        );
+        let decided = decide(&before, &after, &Answers::default()).unwrap();
+        let reason = decided.down.irreversible.clone().unwrap();
+        assert!(
+            reason.starts_with("users.org_id is dropped by this migration and, as a foreign key to orgs no made-up value fits"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("--down-fill users.org_id=VALUE"),
+            "{reason}"
+        );
+        assert!(
+            decided
+                .warnings
+                .iter()
+                .any(|w| w.contains("marked irreversible"))
+        );
+
+        let answers = Answers::default()
+            .with_down_fills(&["users.org_id=1".into()])
+            .unwrap();
+        let decided = decide(&before, &after, &answers).unwrap();
+        assert_eq!(decided.down.irreversible, None);
+        assert!(
+            matches!(
+                &decided.down.ops[..],
+                [
+                    Op::AddColumn {
+                        fill: Some(Fill::Value(crate::model::DefaultValue::Integer(1))),
+                        ..
+                    },
+                    ..
+                ]
+            ),
+            "{:?}",
+            decided.down.ops
+        );
+
+        let bad = Answers::default()
+            .with_down_fills(&["users.org_id=one".into()])
+            .unwrap();
+        let problem = decide(&before, &after, &bad).unwrap_err()[0].to_string();
+        assert!(
+            problem.starts_with("--down-fill users.org_id: `one` is not an integer value"),
+            "{problem}"
+        );
+        let unneeded = Answers::default()
+            .with_down_fills(&["users.score=1".into()])
+            .unwrap();
+        let problem = decide(&before, &after, &unneeded).unwrap_err()[0].to_string();
+        assert!(problem.contains("needs no value"), "{problem}");
+        assert!(
+            Answers::default()
+                .with_down_fills(&["nope".into()])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn other_restored_columns_get_the_zero_value() {
+        // A plain NOT NULL column dropped: down restores it with 0 in every row.
+        let before = with_org(false, false);
+        let mut after = before.clone();
+        if let Some(users) = after.tables.get_mut("users") {
+            users.columns.retain(|c| c.name != "score");
+        }
+        let decided = decide(&before, &after, &Answers::default()).unwrap();
+        assert_eq!(decided.down.irreversible, None);
+        assert!(matches!(
+            &decided.down.ops[..],
+            [Op::AddColumn { fill: Some(_), .. }]
+        ));
+        assert!(open_down_fills(&before, &after, &Answers::default()).is_empty());
+        // A column made nullable: down fills the NULLs written since before it refuses them;
+        // a foreign key cannot take a made-up value, so down is marked.
+        let (before, after) = (with_org(false, true), with_org(true, true));
+        let decided = decide(&before, &after, &Answers::default()).unwrap();
+        assert!(
+            decided
+                .down
+                .irreversible
+                .unwrap()
+                .contains("is made nullable by this migration")
+        );
+        let mut after = users(&[("score", ColumnType::Integer, true)]);
+        let before = users(&[("score", ColumnType::Integer, false)]);
+        let decided = decide(&before, &after, &Answers::default()).unwrap();
+        assert!(matches!(
+            &decided.down.ops[..],
+            [Op::AlterColumn { changes, .. }] if changes.fill_nulls.is_some()
+        ));
+        // A narrowing revert is warned about.
+        if let Some(users) = after.tables.get_mut("users") {
+            users.columns[1].ty = ColumnType::Text;
+            users.columns[1].nullable = false;
+        }
+        let decided = decide(&before, &after, &Answers::default()).unwrap();
+        assert!(
+            decided
+                .warnings
+                .iter()
+                .any(|w| w.contains("back from text to integer")),
+            "{:?}",
+            decided.warnings
+        );
     }
 
     #[test]

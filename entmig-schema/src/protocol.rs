@@ -346,6 +346,9 @@ pub struct StepLine {
     pub text: String,
     /// Whether it drops a table or a column (data is lost).
     pub destructive: bool,
+    /// Whether it is the mark of a direction that cannot run (`Plan::irreversible`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub irreversible: bool,
 }
 
 /// One migration's `up` as [`Request::Describe`] shows it.
@@ -359,6 +362,9 @@ pub struct Described {
     pub steps: Vec<StepLine>,
     /// Its SQL for the backend asked for, on a database built by the migrations before it.
     pub sql: Vec<String>,
+    /// Why its `down` cannot run, when it is marked irreversible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irreversible: Option<String>,
 }
 
 /// One migration's `up` as ops, as [`Request::Plan`] gives it.
@@ -387,6 +393,11 @@ impl Preview {
     /// Whether a step loses data.
     pub fn is_destructive(&self) -> bool {
         self.steps.iter().any(|s| s.destructive)
+    }
+
+    /// The irreversible mark's line, when the steps cannot run.
+    pub fn irreversible(&self) -> Option<&StepLine> {
+        self.steps.iter().find(|s| s.irreversible)
     }
 }
 
@@ -457,10 +468,17 @@ mod tests {
             StepLine {
                 text: "drop column users.email".into(),
                 destructive: true,
+                irreversible: false,
             },
             StepLine {
                 text: "raw SQL".into(),
                 destructive: false,
+                irreversible: false,
+            },
+            StepLine {
+                text: "irreversible: users.org_id cannot be restored".into(),
+                destructive: false,
+                irreversible: true,
             },
         ];
         let table = Table::new("users").with_column(Column::new("id", ColumnType::BigInt));
@@ -499,6 +517,7 @@ mod tests {
                     transactional: false,
                     steps: steps.clone(),
                     sql: vec!["DROP TABLE x".into()],
+                    irreversible: Some("users.org_id cannot be restored".into()),
                 }],
             },
             Reply::Plan {

@@ -10,7 +10,8 @@ mod source;
 
 use std::collections::{HashMap, HashSet};
 
-use entmig_schema::{Op, Table, invert};
+use entmig_schema::decide::Down;
+use entmig_schema::{Op, Table};
 
 /// prettyplease's line width: text up to this column stays on its line.
 const MARGIN: usize = 89;
@@ -24,16 +25,23 @@ const HEADER: &str = concat!(
 
 /// The text of a migration module.
 ///
-/// `name` starts its doc comment; `after` is the id of the migration this one was generated
-/// after.
-pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
+/// `name` starts its doc comment; `down` is what undoes `ops` (see [`Down`]); `after` is the
+/// id of the migration this one was generated after.
+pub fn module(name: &str, ops: &[Op], down: &Down, after: Option<&str>) -> String {
     let tables = TableFns::new(ops);
     let mut body = String::from(HEADER);
-    method(&mut body, "fn up(&self, m: &mut Plan)", ops.iter(), &tables);
+    method(
+        &mut body,
+        "fn up(&self, m: &mut Plan)",
+        ops.iter(),
+        None,
+        &tables,
+    );
     method(
         &mut body,
         "fn down(&self, m: &mut Plan)",
-        invert(ops).iter(),
+        down.ops.iter(),
+        down.irreversible.as_deref(),
         &tables,
     );
     let after = match after {
@@ -47,21 +55,28 @@ pub fn module(name: &str, ops: &[Op], after: Option<&str>) -> String {
     format!("{}\n{}", doc(name, ops), breathe(&body))
 }
 
-/// `fn up(..) { .. }` with one statement an op.
+/// `fn up(..) { .. }` with one statement an op, after the irreversible mark if there is one.
 fn method<'a>(
     out: &mut String,
     signature: &str,
     ops: impl Iterator<Item = &'a Op>,
+    irreversible: Option<&str>,
     tables: &TableFns,
 ) {
     let mut ops = ops.peekable();
-    if ops.peek().is_none() {
+    if ops.peek().is_none() && irreversible.is_none() {
         // Named `_m` while unused, so the user's build has no warning to show.
         let signature = signature.replace(" m: ", " _m: ");
         out.push_str(&format!("    {signature} {{}}\n"));
         return;
     }
     out.push_str(&format!("    {signature} {{\n"));
+    if let Some(reason) = irreversible {
+        out.push_str(&statement(&format!(
+            "m.irreversible({});",
+            source::string(reason)
+        )));
+    }
     for op in ops {
         out.push_str(&statement(&format!("{};", op_source(op, tables))));
     }
@@ -388,6 +403,14 @@ fn op_source(op: &Op, tables: &TableFns) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain inverse as `down`, as when no row needs a value.
+    pub(super) fn inverse(ops: &[Op]) -> Down {
+        Down {
+            ops: entmig_schema::invert(ops),
+            ..Down::default()
+        }
+    }
     use entmig_schema::{
         Column, ColumnChanges, ColumnType, DefaultValue, Fill, ForeignKey, Index, ReferentialAction,
     };
@@ -399,7 +422,12 @@ mod tests {
             from: "handle".into(),
             to: "username".into(),
         }];
-        let text = module("add_username", &ops, Some("20261121_101500_create_user"));
+        let text = module(
+            "add_username",
+            &ops,
+            &inverse(&ops),
+            Some("20261121_101500_create_user"),
+        );
         assert_eq!(
             text,
             r#"//! add_username: rename column users.handle to username.
@@ -471,7 +499,7 @@ impl MigrationTrait for Migration {
                 to: vec!["id".into(), "n".into()],
             },
         ];
-        let text = module("everything", &ops, None);
+        let text = module("everything", &ops, &inverse(&ops), None);
         syn::parse_file(&text).expect("the module parses");
         assert!(
             text.contains("m.drop_table(users());"),
@@ -508,7 +536,7 @@ impl MigrationTrait for Migration {
              fn down(&self, {m}: &mut Plan) {{ {} }} \
              fn generated_after(&self) -> Option<&'static str> {{ {after} }} }}",
             statements(ops),
-            statements(&invert(ops)),
+            statements(&entmig_schema::invert(ops)),
         );
         for (name, ident, t) in &tables.tables {
             let doc = source::string(&format!(" The `{name}` table."));
@@ -712,7 +740,7 @@ impl MigrationTrait for Migration {
                     .with_primary_key(["id"]),
             })
             .collect();
-        let text = module("init", &ops, None);
+        let text = module("init", &ops, &inverse(&ops), None);
         assert_eq!(text, laid_out_by_prettyplease("init", &ops, None));
         let first = text.find("fn table_0()").expect("table_0");
         let last = text.find("fn table_149()").expect("table_149");
@@ -730,7 +758,7 @@ impl MigrationTrait for Migration {
             after in proptest::option::of(random::name()),
         ) {
             let expected = laid_out_by_prettyplease(&name, &ops, after.as_deref());
-            proptest::prop_assert_eq!(module(&name, &ops, after.as_deref()), expected);
+            proptest::prop_assert_eq!(module(&name, &ops, &crate::codegen::tests::inverse(&ops), after.as_deref()), expected);
         }
     }
 }

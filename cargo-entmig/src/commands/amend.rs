@@ -2,7 +2,7 @@
 //! no database has applied it.
 
 use super::Context;
-use super::make::{collect, decided};
+use super::make::{Flags, collect, decided};
 use crate::cli::AmendArgs;
 use crate::codegen;
 use crate::error::{Error, Result};
@@ -78,10 +78,14 @@ pub(super) fn amend(cx: &mut Context<'_>, args: &AmendArgs) -> Result<()> {
     let before = history::replay(&plans)?;
     let current = collect(project)?;
     let ask = cx.can_ask(args.no_input);
-    let d = decided(
+    let entmig_schema::decide::Decided { diff: d, down, .. } = decided(
         &before,
         &current,
-        (&args.rename, &args.fill),
+        Flags {
+            renames: &args.rename,
+            fills: &args.fill,
+            down_fills: &args.down_fill,
+        },
         ask,
         &mut *cx.prompt,
         out,
@@ -105,7 +109,7 @@ pub(super) fn amend(cx: &mut Context<'_>, args: &AmendArgs) -> Result<()> {
         return Err(Error::msg("cancelled; nothing written"));
     }
     history.remove_newest(&before)?;
-    let text = codegen::module(&name, &d.ops, after.as_deref());
+    let text = codegen::module(&name, &d.ops, &down, after.as_deref());
     let path = history.add(&module, &text, &current)?;
     out.status("Amended", &relative(&path));
     Ok(())

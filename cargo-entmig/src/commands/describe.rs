@@ -46,6 +46,12 @@ pub(super) fn describe(cx: &mut Context<'_>, args: &DescribeArgs) -> Result<()> 
             };
             out.line(&format!("  {}. {}{mark}", i + 1, step.text));
         }
+        if let Some(reason) = &m.irreversible {
+            out.line(&format!(
+                "  {} {reason}",
+                out.danger("(revert refused: its down is marked irreversible)")
+            ));
+        }
         if !args.no_sql {
             out.line(&format!("  SQL ({backend}):"));
             for sql in &m.sql {

@@ -3,7 +3,7 @@
 //! rows get in a column that becomes NOT NULL — is asked (or given with `--rename` /
 //! `--fill`), and decided by [`entmig_schema::decide`].
 
-use entmig_schema::decide::{self, Answers, Decided, FillReason, GivenFill};
+use entmig_schema::decide::{self, Answers, Decided, Down, FillReason, GivenFill};
 use entmig_schema::{Backend, Diff, Op, PossibleRename, Schema, diff, render};
 
 use super::Context;
@@ -76,13 +76,17 @@ pub(super) fn make(
         Error::msg("`make` needs a name for the migration, e.g. `cargo entmig make add_user_email`")
     })?)?;
     let ask = cx.can_ask(args.no_input);
-    let d = if args.empty {
-        Diff::default()
+    let (d, down) = if args.empty {
+        (Diff::default(), Down::default())
     } else {
-        let d = decided(
+        let Decided { diff: d, down, .. } = decided(
             &history.snapshot,
             &current,
-            (&args.rename, &args.fill),
+            Flags {
+                renames: &args.rename,
+                fills: &args.fill,
+                down_fills: &args.down_fill,
+            },
             ask,
             &mut *cx.prompt,
             out,
@@ -98,7 +102,7 @@ pub(super) fn make(
             );
             return Ok(());
         }
-        d
+        (d, down)
     };
 
     if !args.empty {
@@ -119,7 +123,7 @@ pub(super) fn make(
     };
     let after = history.newest_id();
     let module = history::next_module(&name, after.as_deref());
-    let text = codegen::module(&name, &d.ops, after.as_deref());
+    let text = codegen::module(&name, &d.ops, &down, after.as_deref());
     let path = history.add(&module, &text, &snapshot)?;
     out.status(
         "Created",
@@ -133,28 +137,36 @@ pub(super) fn make(
     Ok(())
 }
 
-/// The diff from `snapshot` to `current`, decided: the flags' answers (`--rename`, `--fill`),
-/// then, when `ask`, a person's for what they leave open; the warnings printed, every
-/// problem in one error.
+/// The answers that flags give: `--rename`, `--fill`, `--down-fill`.
+pub(super) struct Flags<'a> {
+    pub renames: &'a [String],
+    pub fills: &'a [String],
+    pub down_fills: &'a [String],
+}
+
+/// The diff from `snapshot` to `current` and its `down`, decided: the flags' answers, then,
+/// when `ask`, a person's for what they leave open; the warnings printed, every problem in
+/// one error.
 pub(super) fn decided(
     snapshot: &Schema,
     current: &Schema,
-    (renames, fills): (&[String], &[String]),
+    flags: Flags<'_>,
     ask: bool,
     prompt: &mut dyn Prompt,
     out: &Output,
-) -> Result<Diff> {
-    let mut answers =
-        Answers::from_flags(renames, fills).map_err(|problem| Error::msg(problem.to_string()))?;
+) -> Result<Decided> {
+    let mut answers = Answers::from_flags(flags.renames, flags.fills)
+        .and_then(|answers| answers.with_down_fills(flags.down_fills))
+        .map_err(|problem| Error::msg(problem.to_string()))?;
     if ask {
         ask_open_questions(snapshot, current, &mut answers, prompt, out)?;
     }
     match decide::decide(snapshot, current, &answers) {
-        Ok(Decided { diff, warnings }) => {
-            for warning in &warnings {
+        Ok(decided) => {
+            for warning in &decided.warnings {
                 out.warn(warning);
             }
-            Ok(diff)
+            Ok(decided)
         }
         Err(problems) => {
             let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -212,6 +224,26 @@ fn ask_open_questions(
         answers.fills.push(GivenFill {
             table: table.clone(),
             column: column.clone(),
+            text,
+            from_flag: false,
+        });
+    }
+    for question in decide::open_down_fills(snapshot, current, answers) {
+        let text = loop {
+            let Some(answer) = prompt
+                .ask(&question.prompt())
+                .filter(|a| !a.trim().is_empty())
+            else {
+                break None;
+            };
+            match question.read(&answer) {
+                Ok(_) => break Some(answer),
+                Err(why) => out.warn(&why),
+            }
+        };
+        answers.down_fills.push(GivenFill {
+            table: question.table.clone(),
+            column: question.column.clone(),
             text,
             from_flag: false,
         });
@@ -301,6 +333,14 @@ mod tests {
         Schema::from_tables([table.with_primary_key(["id"])])
     }
 
+    fn no_flags() -> Flags<'static> {
+        Flags {
+            renames: &[],
+            fills: &[],
+            down_fills: &[],
+        }
+    }
+
     fn out() -> Output {
         Output {
             quiet: true,
@@ -312,7 +352,9 @@ mod tests {
     fn a_yes_takes_the_rename_and_asks_nothing_more() {
         let (before, after) = (users(&[("score", false)]), users(&[("points", false)]));
         let mut prompt = Scripted::new(&["y"]);
-        let d = decided(&before, &after, (&[], &[]), true, &mut prompt, &out()).unwrap();
+        let d = decided(&before, &after, no_flags(), true, &mut prompt, &out())
+            .unwrap()
+            .diff;
         assert!(
             matches!(&d.ops[..], [Op::RenameColumn { from, to, .. }] if from == "score" && to == "points")
         );
@@ -324,7 +366,9 @@ mod tests {
     fn a_no_drops_and_adds_and_asks_for_the_rows_value_again_after_a_bad_one() {
         let (before, after) = (users(&[("score", false)]), users(&[("points", false)]));
         let mut prompt = Scripted::new(&["", "lots", "7"]);
-        let d = decided(&before, &after, (&[], &[]), true, &mut prompt, &out()).unwrap();
+        let d = decided(&before, &after, no_flags(), true, &mut prompt, &out())
+            .unwrap()
+            .diff;
         assert_eq!(prompt.asked.len(), 3, "{:?}", prompt.asked);
         assert!(prompt.asked[1].starts_with("users.points (integer) is NOT NULL"));
         assert_eq!(prompt.asked[1], prompt.asked[2], "asked again after `lots`");
@@ -339,7 +383,7 @@ mod tests {
     fn no_value_for_a_new_column_writes_nothing() {
         let (before, after) = (users(&[]), users(&[("score", false)]));
         let mut prompt = Scripted::new(&[]);
-        let error = decided(&before, &after, (&[], &[]), true, &mut prompt, &out()).unwrap_err();
+        let error = decided(&before, &after, no_flags(), true, &mut prompt, &out()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "no value given for users.score; nothing written"
@@ -350,13 +394,17 @@ mod tests {
     fn an_empty_answer_for_null_rows_means_none_hold_null() {
         let (before, after) = (users(&[("score", true)]), users(&[("score", false)]));
         let mut prompt = Scripted::new(&[""]);
-        let d = decided(&before, &after, (&[], &[]), true, &mut prompt, &out()).unwrap();
+        let d = decided(&before, &after, no_flags(), true, &mut prompt, &out())
+            .unwrap()
+            .diff;
         assert!(prompt.asked[0].contains("becomes NOT NULL"));
         assert!(
             matches!(&d.ops[..], [Op::AlterColumn { changes, .. }] if changes.fill_nulls.is_none())
         );
         let mut prompt = Scripted::new(&["0"]);
-        let d = decided(&before, &after, (&[], &[]), true, &mut prompt, &out()).unwrap();
+        let d = decided(&before, &after, no_flags(), true, &mut prompt, &out())
+            .unwrap()
+            .diff;
         assert!(
             matches!(&d.ops[..], [Op::AlterColumn { changes, .. }] if changes.fill_nulls.is_some())
         );
@@ -367,9 +415,20 @@ mod tests {
         let (before, after) = (users(&[]), users(&[("score", false)]));
         let fills = ["users.score=3".to_owned()];
         let mut prompt = Scripted::new(&[]);
-        decided(&before, &after, (&[], &fills), true, &mut prompt, &out()).unwrap();
+        decided(
+            &before,
+            &after,
+            Flags {
+                fills: &fills,
+                ..no_flags()
+            },
+            true,
+            &mut prompt,
+            &out(),
+        )
+        .unwrap();
         assert!(prompt.asked.is_empty(), "{:?}", prompt.asked);
-        let error = decided(&before, &after, (&[], &[]), false, &mut prompt, &out()).unwrap_err();
+        let error = decided(&before, &after, no_flags(), false, &mut prompt, &out()).unwrap_err();
         assert!(
             error.to_string().contains("pass --fill users.score=VALUE"),
             "{error}"

@@ -37,6 +37,17 @@ pub(super) fn revert(cx: &mut Context<'_>, args: &RevertArgs) -> Result<()> {
             }
             return Ok(());
         }
+        // Refused before a question is asked or anything runs (the migrator refuses too).
+        if let Some((m, mark)) = undo.iter().find_map(|m| m.irreversible().map(|s| (m, s))) {
+            let reason = mark
+                .text
+                .strip_prefix("irreversible: ")
+                .unwrap_or(&mark.text);
+            return Err(Error::msg(format!(
+                "migration {} cannot be reverted: {reason}; nothing was reverted on {} (write a migration that makes the change you want instead)",
+                m.id, target.name
+            )));
+        }
         let losing: Vec<&str> = undo
             .iter()
             .filter(|m| m.is_destructive())

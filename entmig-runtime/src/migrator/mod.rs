@@ -464,10 +464,21 @@ impl Migrator {
                     return Ok(Vec::new());
                 };
                 self.check(&applied, false)?;
-                to_revert(&applied, which)?
+                let chosen = to_revert(&applied, which)?
                     .iter()
                     .map(|id| self.applied_entry(id))
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?;
+                // Refused before anything is touched: none of the chosen is reverted.
+                for entry in &chosen {
+                    let plan = Plan::of(entry.migration(), Direction::Down);
+                    if let Some(reason) = plan.irreversible_reason() {
+                        return Err(Error::Irreversible {
+                            id: entry.id.clone(),
+                            reason: reason.to_owned(),
+                        });
+                    }
+                }
+                Ok(chosen)
             }
         }
     }
@@ -728,6 +739,12 @@ fn run_plan(
                         statement(&format!("-- data step: {name}"));
                         run(tx).map_err(context)?;
                         stale = true;
+                    }
+                    Step::Irreversible { reason } => {
+                        return Err(Error::Irreversible {
+                            id: id.to_owned(),
+                            reason: reason.clone(),
+                        });
                     }
                     Step::Op(_) => {}
                 }

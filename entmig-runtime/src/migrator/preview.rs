@@ -71,6 +71,9 @@ impl Migrator {
                 transactional: entry.migration().transactional(),
                 steps: step_lines(&Plan::of(entry.migration(), Direction::Up)),
                 sql,
+                irreversible: Plan::of(entry.migration(), Direction::Down)
+                    .irreversible_reason()
+                    .map(str::to_owned),
             })
             .collect())
     }
@@ -96,6 +99,7 @@ pub(crate) fn step_lines(plan: &Plan) -> Vec<StepLine> {
         .map(|step| StepLine {
             text: step.to_string(),
             destructive: matches!(step, Step::Op(op) if op.is_destructive()),
+            irreversible: matches!(step, Step::Irreversible { .. }),
         })
         .collect()
 }
@@ -120,6 +124,10 @@ pub fn plan_sql(plan: &Plan, backend: Backend, schema: &mut Schema) -> Result<Ve
                 step: Step::Data { name, .. },
                 ..
             } => out.push(format!("-- data step: {name}")),
+            Group::Other {
+                step: Step::Irreversible { reason },
+                ..
+            } => out.push(format!("-- irreversible: {reason}")),
             Group::Other { .. } => {}
         }
     }
