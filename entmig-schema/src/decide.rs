@@ -1168,7 +1168,7 @@ mod tests {
             .unwrap();
         let problem = decide(&before, &after, &bad).unwrap_err()[0].to_string();
         assert!(
-            problem.starts_with("--down-fill users.org_id: `one` is not an integer value"),
+            problem.starts_with("--down-fill users.org_id: `one` is not a bigint value"),
             "{problem}"
         );
         let unneeded = Answers::default()
