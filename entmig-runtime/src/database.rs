@@ -51,6 +51,12 @@ pub(crate) trait Driver: Send {
         }
         Ok(())
     }
+    /// Checks the foreign keys of `table` after a change to it, where the database does not
+    /// check them itself as each statement runs (SQLite, whose keys are off during a
+    /// migration); PostgreSQL checks them itself.
+    fn check_foreign_keys(&mut self, _table: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Tables entmig never manages: SQLite's own, the migrations' tracking table, and a rebuild's
@@ -289,6 +295,10 @@ impl Transaction<'_> {
 
     pub(crate) fn run_rendered(&mut self, rendered: &entmig_schema::RenderedOp) -> Result<()> {
         self.driver.run_rendered(rendered)
+    }
+
+    pub(crate) fn check_foreign_keys(&mut self, table: &str) -> Result<()> {
+        self.driver.check_foreign_keys(table)
     }
 
     /// Runs `sql` until it changes no row, reporting the running total after each run; the

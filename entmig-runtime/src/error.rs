@@ -168,12 +168,15 @@ pub enum Error {
     },
     /// After the change, rows point at rows that do not exist.
     #[error(
-        "the change leaves {count} row(s) of {table} whose foreign key points at a missing row \
-         of {parent}; nothing was changed. Delete or fix those rows first"
+        "the change leaves {count} row(s) of {table} whose foreign key ({}) points at a missing row \
+         of {parent}; nothing was changed. Delete or fix those rows first",
+        columns.join(", ")
     )]
     ForeignKeyViolation {
         /// The referencing table.
         table: String,
+        /// Its columns of the key.
+        columns: Vec<String>,
         /// The referenced table.
         parent: String,
         /// How many rows violate the key.

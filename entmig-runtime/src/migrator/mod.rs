@@ -719,10 +719,21 @@ fn run_plan(
                         .statements
                         .iter()
                         .for_each(|sql| statement(sql));
-                    tx.run_rendered(&run.rendered).map_err(|e| {
-                        let (index, description) = failed_step(run.first, runs.ops(&run), &e);
-                        step_error(index, description, e)
-                    })?;
+                    let ops = runs.ops(&run);
+                    let mut tables: Vec<&str> = ops.iter().map(Op::table).collect();
+                    tables.dedup();
+                    tx.run_rendered(&run.rendered)
+                        .and_then(|()| {
+                            // SQLite checks keys at the end of a migration; here, so that the
+                            // error names the step, as PostgreSQL's does.
+                            tables
+                                .iter()
+                                .try_for_each(|table| tx.check_foreign_keys(table))
+                        })
+                        .map_err(|e| {
+                            let (index, description) = failed_step(run.first, ops, &e);
+                            step_error(index, description, e)
+                        })?;
                 }
             }
             Group::Other { index, step } => {
@@ -796,9 +807,17 @@ fn failing_op(ops: &[Op], error: &Error) -> Option<usize> {
             ops.iter()
                 .rposition(|op| columns.iter().any(|column| touches_column(op, column)))
         }
-        Error::ForeignKeyViolation { parent, .. } => ops.iter().rposition(|op| {
-            matches!(op, Op::AddForeignKey { foreign_key, .. } if foreign_key.referenced_table == *parent)
-        }),
+        Error::ForeignKeyViolation {
+            parent, columns, ..
+        } => ops
+            .iter()
+            .rposition(|op| {
+                matches!(op, Op::AddForeignKey { foreign_key, .. } if foreign_key.referenced_table == *parent)
+            })
+            .or_else(|| {
+                ops.iter()
+                    .rposition(|op| columns.iter().any(|column| touches_column(op, column)))
+            }),
         _ => None,
     }
 }

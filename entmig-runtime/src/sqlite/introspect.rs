@@ -234,26 +234,46 @@ pub(crate) fn column_names(connection: &rusqlite::Connection, table: &str) -> Re
         .map_err(|e| sql_error(sql, &e))
 }
 
-/// The first row that breaks a foreign key, as an error, or `None` when every key holds.
-pub(crate) fn foreign_key_violation(connection: &rusqlite::Connection) -> Result<Option<Error>> {
-    let sql = "PRAGMA foreign_key_check";
-    let rows: Vec<(String, String)> = connection
+/// The first foreign key that rows break (of `table`, or of every table), as an error naming
+/// the table, its columns, the parent and how many rows; `None` when every key holds.
+pub(crate) fn foreign_key_violation(
+    connection: &rusqlite::Connection,
+    table: Option<&str>,
+) -> Result<Option<Error>> {
+    let sql = match table {
+        Some(_) => "SELECT \"table\", parent, fkid FROM pragma_foreign_key_check(?1)",
+        None => "SELECT \"table\", parent, fkid FROM pragma_foreign_key_check",
+    };
+    let rows: Vec<(String, String, i64)> = connection
         .prepare(sql)
         .and_then(|mut s| {
-            s.query_map([], |row| Ok((row.get(0)?, row.get(2)?)))
-                .and_then(Iterator::collect)
+            let map = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?, row.get(2)?));
+            match table {
+                Some(table) => s.query_map([table], map)?.collect(),
+                None => s.query_map([], map)?.collect(),
+            }
         })
         .map_err(|e| sql_error(sql, &e))?;
-    Ok(rows
-        .first()
-        .map(|(table, parent)| Error::ForeignKeyViolation {
-            table: table.clone(),
-            parent: parent.clone(),
-            count: rows
-                .iter()
-                .filter(|(t, p)| t == table && p == parent)
-                .count(),
-        }))
+    let Some((table, parent, fkid)) = rows.first() else {
+        return Ok(None);
+    };
+    let columns_sql = "SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE id = ?2 ORDER BY seq";
+    let columns: Vec<String> = connection
+        .prepare(columns_sql)
+        .and_then(|mut s| {
+            s.query_map(rusqlite::params![table, fkid], |row| row.get(0))?
+                .collect()
+        })
+        .map_err(|e| sql_error(columns_sql, &e))?;
+    Ok(Some(Error::ForeignKeyViolation {
+        table: table.clone(),
+        columns,
+        parent: parent.clone(),
+        count: rows
+            .iter()
+            .filter(|(t, _, id)| t == table && id == fkid)
+            .count(),
+    }))
 }
 
 /// A default as SQLite reports it (the text of the expression as written) back to the model:

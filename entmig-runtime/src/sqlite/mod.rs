@@ -221,8 +221,15 @@ impl Driver for Sqlite {
         self.batch("SAVEPOINT entmig_migration")
     }
 
+    fn check_foreign_keys(&mut self, table: &str) -> Result<()> {
+        match introspect::foreign_key_violation(&self.connection, Some(table))? {
+            Some(violation) => Err(violation),
+            None => Ok(()),
+        }
+    }
+
     fn commit(&mut self) -> Result<()> {
-        if let Some(violation) = introspect::foreign_key_violation(&self.connection)? {
+        if let Some(violation) = introspect::foreign_key_violation(&self.connection, None)? {
             return Err(violation);
         }
         self.batch("RELEASE entmig_migration")
