@@ -317,13 +317,14 @@ impl Plan {
         })
     }
 
-    /// The checksum of the plan: a hash of its canonical steps (ops as JSON, SQL as text, data
-    /// steps by name), so formatting, comments and line endings of the module never change it.
+    /// The checksum of the plan: a hash of its canonical steps (ops as canonical JSON, SQL as
+    /// text, data steps by name), so formatting, comments and line endings of the module never
+    /// change it. Applied migrations store it: its input is pinned ([`entmig_schema::canonical`]).
     pub fn checksum(&self) -> String {
         let mut canonical = String::new();
         for step in &self.steps {
             match step {
-                Step::Op(op) => canonical.push_str(&serde_json::to_string(op).unwrap_or_default()),
+                Step::Op(op) => canonical.push_str(&entmig_schema::canonical::json(op)),
                 Step::Sql { backend, sql } => {
                     let sql: Vec<&str> = sql.split_whitespace().collect();
                     canonical.push_str(&format!("sql:{backend:?}:{}", sql.join(" ")));
@@ -343,4 +344,21 @@ pub enum Direction {
     Up,
     /// `down`.
     Down,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Applied migrations store checksums: a plan of these ops had this checksum in entmig 0.1,
+    // and must keep it (the ops name every column type, in every place an op holds one).
+    #[test]
+    fn the_checksum_of_every_column_type_is_pinned() {
+        let ops = include_str!("../../entmig-schema/tests/canonical/every_type_ops.jsonl");
+        let mut plan = Plan::new();
+        for line in ops.lines() {
+            plan.op(serde_json::from_str(line).unwrap());
+        }
+        assert_eq!(plan.checksum(), "8a174216ee518d86");
+    }
 }

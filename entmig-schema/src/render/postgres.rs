@@ -7,34 +7,23 @@ use super::{
     drop_table, ident_list,
 };
 use super::{foreign_key_clause, quote_ident, quote_string, rename_column, rename_table};
+use crate::column_type::Shape;
 use crate::model::{ColumnType, Table};
 use crate::naming;
 use crate::op::{Fill, Op};
 
-/// The PostgreSQL type name of a column type.
+/// The PostgreSQL type name of a column type: [`Names::postgres`](crate::column_type::Names::postgres)
+/// for a plain type.
 pub(crate) fn type_sql(ty: &ColumnType) -> String {
-    match ty {
-        ColumnType::Boolean => "boolean".into(),
-        ColumnType::SmallInt => "smallint".into(),
-        ColumnType::Integer => "integer".into(),
-        ColumnType::BigInt => "bigint".into(),
-        ColumnType::Real => "real".into(),
-        ColumnType::Double => "double precision".into(),
-        ColumnType::Decimal {
+    match ty.shape() {
+        Shape::Plain(names) => names.postgres.into(),
+        Shape::Decimal {
             precision: Some(p),
             scale,
         } => format!("numeric({p}, {})", scale.unwrap_or(0)),
-        ColumnType::Decimal { .. } => "numeric".into(),
-        ColumnType::Text => "text".into(),
-        ColumnType::Varchar(n) => format!("varchar({n})"),
-        ColumnType::Bytes => "bytea".into(),
-        ColumnType::Date => "date".into(),
-        ColumnType::Time => "time".into(),
-        ColumnType::Timestamp => "timestamp".into(),
-        ColumnType::TimestampTz => "timestamptz".into(),
-        ColumnType::Uuid => "uuid".into(),
-        ColumnType::Json => "jsonb".into(),
-        ColumnType::Custom(name) => name.clone(),
+        Shape::Decimal { .. } => "numeric".into(),
+        Shape::Varchar(n) => format!("varchar({n})"),
+        Shape::Custom(name) => name.into(),
     }
 }
 

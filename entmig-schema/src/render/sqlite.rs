@@ -13,42 +13,29 @@ use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
     quote_ident, quote_string,
 };
-use crate::model::{Column, ColumnType, Table};
+use crate::column_type::Shape;
+use crate::model::{Column, Table};
 use crate::op::{Fill, Op};
 
 /// The prefix of the temporary table of a rebuild.
 pub(crate) const REBUILD_PREFIX: &str = "__entmig_new_";
 
-/// The declared SQLite type of a column. The names read back to the same [`ColumnType`]
-/// (see `ColumnType::from_sql_name`), and each gives SQLite the right type affinity: JSON is
-/// `JSON_TEXT` so that a document such as `5` stays text instead of becoming a number.
+/// The declared SQLite type of a column: [`Names::sqlite`](crate::column_type::Names::sqlite)
+/// for a plain type. The names read back to the same [`ColumnType`](crate::ColumnType).
 pub(crate) fn type_sql(column: &Column) -> String {
     if column.auto_increment {
         // The only column SQLite can generate: a rowid alias, declared exactly `INTEGER`.
         return "INTEGER".into();
     }
-    match &column.ty {
-        ColumnType::Boolean => "BOOLEAN".into(),
-        ColumnType::SmallInt => "SMALLINT".into(),
-        ColumnType::Integer => "INTEGER".into(),
-        ColumnType::BigInt => "BIGINT".into(),
-        ColumnType::Real => "REAL".into(),
-        ColumnType::Double => "DOUBLE".into(),
-        ColumnType::Decimal {
+    match column.ty.shape() {
+        Shape::Plain(names) => names.sqlite.into(),
+        Shape::Decimal {
             precision: Some(p),
             scale,
         } => format!("NUMERIC({p}, {})", scale.unwrap_or(0)),
-        ColumnType::Decimal { .. } => "NUMERIC".into(),
-        ColumnType::Text => "TEXT".into(),
-        ColumnType::Varchar(n) => format!("VARCHAR({n})"),
-        ColumnType::Bytes => "BLOB".into(),
-        ColumnType::Date => "DATE".into(),
-        ColumnType::Time => "TIME".into(),
-        ColumnType::Timestamp => "TIMESTAMP".into(),
-        ColumnType::TimestampTz => "TIMESTAMPTZ".into(),
-        ColumnType::Uuid => "UUID".into(),
-        ColumnType::Json => "JSON_TEXT".into(),
-        ColumnType::Custom(name) => name.clone(),
+        Shape::Decimal { .. } => "NUMERIC".into(),
+        Shape::Varchar(n) => format!("VARCHAR({n})"),
+        Shape::Custom(name) => name.into(),
     }
 }
 
