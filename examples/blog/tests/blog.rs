@@ -195,3 +195,16 @@ fn the_checksums_of_the_migrations_never_change() {
         .collect();
     assert_eq!(checksums, expected);
 }
+
+#[test]
+fn the_snapshot_is_trusted_as_written_after_the_newest_migration() {
+    // Its digest hashes the canonical form, so respelling its types (`big_int` became
+    // `bigint`) did not make it look edited.
+    let read = snapshot::read(include_str!("../src/migrations/snapshot.json")).unwrap();
+    assert_eq!(
+        read.provenance,
+        snapshot::Provenance::After(Some(
+            "20261122_005511_rename_handle_add_bio_and_views".into()
+        ))
+    );
+}
