@@ -1,4 +1,6 @@
-//! Rendering: ops to SQL statements for SQLite and PostgreSQL.
+//! Rendering: ops to SQL statements for SQLite and PostgreSQL, and beside each dialect's
+//! writer its reader of the same text (`sqlite::read`, `postgres::read`: type names and
+//! defaults as the database reports them), over one [`tokens`] tokenizer.
 //!
 //! Statements that sea-query writes the way we want (indexes, drops, renames, PostgreSQL's
 //! foreign keys) come from sea-query. Column definitions and `CREATE TABLE` are written here:
@@ -9,8 +11,9 @@
 //! Rendering tracks the schema as the ops change it, because SQLite's table rebuild needs the
 //! whole table as it is before and after each op.
 
-mod postgres;
-mod sqlite;
+pub mod postgres;
+pub mod sqlite;
+pub mod tokens;
 
 use std::fmt;
 

@@ -2,6 +2,8 @@
 //! with a constant is metadata-only, so a fill value is added as a default and dropped again
 //! instead of rewriting the table with an `UPDATE`.
 
+pub mod read;
+
 use super::{
     Backend, RenderedOp, column_def, create_index, create_table, default_sql, drop_index,
     drop_table, ident_list,

@@ -8,6 +8,8 @@
 //! cascade-delete child rows), `PRAGMA foreign_key_check` runs before commit, and triggers are
 //! saved and recreated around a rebuild.
 
+pub mod read;
+
 use super::{Backend, column_def, rename_column, rename_table};
 use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
