@@ -63,6 +63,8 @@ pub enum ColumnType {
 /// The names of one plain (parameterless) column type: one row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Names {
+    /// The variant's name, as generated Rust code writes it: `BigInt`.
+    pub variant: &'static str,
     /// In messages, docs and snapshots: `bigint`.
     pub name: &'static str,
     /// In the checksums and digests of entmig 0.1, whose snapshots spelt types in serde's snake
@@ -113,6 +115,7 @@ macro_rules! plain_types {
             pub fn shape(&self) -> Shape<'_> {
                 match self {
                     $(ColumnType::$variant => Shape::Plain(&Names {
+                        variant: stringify!($variant),
                         name: $name,
                         pinned: $pinned,
                         sqlite: $sqlite,
