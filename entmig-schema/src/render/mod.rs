@@ -19,7 +19,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Column, DefaultValue, ForeignKey, Index, Schema, Table};
+use crate::column_type::Shape;
+use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Schema, Table};
 use crate::op::{ApplyError, Op};
 
 /// A database dialect.
@@ -55,7 +56,7 @@ impl Backend {
             for table in schema.tables.values_mut() {
                 for column in &mut table.columns {
                     if column.auto_increment {
-                        column.ty = crate::model::ColumnType::BigInt;
+                        column.ty = ColumnType::BigInt;
                     }
                 }
             }
@@ -261,7 +262,30 @@ pub(crate) fn column_def(column: &Column, backend: Backend) -> String {
 pub(crate) fn type_sql(column: &Column, backend: Backend) -> String {
     match backend {
         Backend::Sqlite => sqlite::type_sql(column),
-        Backend::Postgres => postgres::type_sql(&column.ty),
+        Backend::Postgres => type_name(&column.ty, backend),
+    }
+}
+
+/// The SQL name of a column type in `backend`: the table's spelling of a plain type
+/// ([`Names`](crate::column_type::Names)); a parameterised type is spelt alike in both, in
+/// upper case on SQLite. Each dialect's `read::column_type` reads these names back.
+pub(crate) fn type_name(ty: &ColumnType, backend: Backend) -> String {
+    let name = match ty.shape() {
+        Shape::Plain(names) => match backend {
+            Backend::Sqlite => return names.sqlite.into(),
+            Backend::Postgres => return names.postgres.into(),
+        },
+        Shape::Decimal {
+            precision: Some(p),
+            scale,
+        } => format!("numeric({p}, {})", scale.unwrap_or(0)),
+        Shape::Decimal { .. } => "numeric".into(),
+        Shape::Varchar(n) => format!("varchar({n})"),
+        Shape::Custom(name) => return name.into(),
+    };
+    match backend {
+        Backend::Sqlite => name.to_ascii_uppercase(),
+        Backend::Postgres => name,
     }
 }
 

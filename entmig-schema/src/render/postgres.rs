@@ -4,30 +4,15 @@
 
 pub mod read;
 
+use super::type_name;
 use super::{
     Backend, RenderedOp, column_def, create_index, create_table, default_sql, drop_index,
     drop_table, ident_list,
 };
 use super::{foreign_key_clause, quote_ident, quote_string, rename_column, rename_table};
-use crate::column_type::Shape;
-use crate::model::{ColumnType, Table};
+use crate::model::Table;
 use crate::naming;
 use crate::op::{Fill, Op};
-
-/// The PostgreSQL type name of a column type: [`Names::postgres`](crate::column_type::Names::postgres)
-/// for a plain type.
-pub(crate) fn type_sql(ty: &ColumnType) -> String {
-    match ty.shape() {
-        Shape::Plain(names) => names.postgres.into(),
-        Shape::Decimal {
-            precision: Some(p),
-            scale,
-        } => format!("numeric({p}, {})", scale.unwrap_or(0)),
-        Shape::Decimal { .. } => "numeric".into(),
-        Shape::Varchar(n) => format!("varchar({n})"),
-        Shape::Custom(name) => name.into(),
-    }
-}
 
 /// The name of a table's primary-key constraint, PostgreSQL's own default: `<table>_pkey`.
 pub(crate) fn primary_key_name(table: &str) -> String {
@@ -134,7 +119,7 @@ pub(super) fn render(op: &Op, before: Option<&Table>) -> RenderedOp {
                 }
             }
             if let Some(change) = &changes.ty {
-                let ty = type_sql(&change.to);
+                let ty = type_name(&change.to, b);
                 statements.push(step(&format!("TYPE {ty} USING {col}::{ty}")));
             }
             if let Some(change) = &changes.nullable {

@@ -10,35 +10,25 @@
 
 pub mod read;
 
+use super::type_name;
 use super::{Backend, column_def, rename_column, rename_table};
 use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
     quote_ident, quote_string,
 };
-use crate::column_type::Shape;
 use crate::model::{Column, Table};
 use crate::op::{Fill, Op};
 
 /// The prefix of the temporary table of a rebuild.
 pub(crate) const REBUILD_PREFIX: &str = "__entmig_new_";
 
-/// The declared SQLite type of a column: [`Names::sqlite`](crate::column_type::Names::sqlite)
-/// for a plain type. The names read back to the same [`ColumnType`](crate::ColumnType).
+/// The declared SQLite type of a column: its [`type_name`], but for the auto-incremented key.
 pub(crate) fn type_sql(column: &Column) -> String {
     if column.auto_increment {
         // The only column SQLite can generate: a rowid alias, declared exactly `INTEGER`.
         return "INTEGER".into();
     }
-    match column.ty.shape() {
-        Shape::Plain(names) => names.sqlite.into(),
-        Shape::Decimal {
-            precision: Some(p),
-            scale,
-        } => format!("NUMERIC({p}, {})", scale.unwrap_or(0)),
-        Shape::Decimal { .. } => "NUMERIC".into(),
-        Shape::Varchar(n) => format!("VARCHAR({n})"),
-        Shape::Custom(name) => name.into(),
-    }
+    type_name(&column.ty, Backend::Sqlite)
 }
 
 pub(super) fn render(op: &Op, before: Option<&Table>, after: Option<&Table>) -> RenderedOp {
