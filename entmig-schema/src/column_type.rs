@@ -385,18 +385,8 @@ mod tests {
 
     fn every_type() -> Vec<ColumnType> {
         let mut types = ColumnType::PLAIN.to_vec();
-        types.extend([
-            ColumnType::Decimal {
-                precision: None,
-                scale: None,
-            },
-            ColumnType::Decimal {
-                precision: Some(10),
-                scale: Some(2),
-            },
-            ColumnType::Varchar(255),
-            ColumnType::Custom("citext".into()),
-        ]);
+        let parameterised = ["numeric", "numeric(10, 2)", "varchar(255)", "citext"];
+        types.extend(parameterised.map(ColumnType::from_sql_name));
         types
     }
 
