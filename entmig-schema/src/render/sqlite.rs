@@ -1,7 +1,8 @@
 //! SQLite: plain `ALTER TABLE` where SQLite has it, and otherwise the data-preserving table
-//! rebuild of SQLite's documented procedure (https://www.sqlite.org/lang_altertable.html#otheralter):
-//! create the new table under a temporary name, copy the rows, drop the old table, rename the
-//! new one, create the indexes again.
+//! rebuild of SQLite's documented procedure
+//! (<https://www.sqlite.org/lang_altertable.html#otheralter>): create the new table under a
+//! temporary name, copy the rows, drop the old table, rename the new one, create the indexes
+//! again.
 //!
 //! The runtime supplies the parts of the procedure that cannot sit in a migration's statements:
 //! foreign keys are switched off outside the transaction (so dropping a parent table cannot
