@@ -1,5 +1,6 @@
 //! Generation: the parsed entity becomes an `impl Entity` that builds its table.
 
+use entmig_schema::column_type::Shape;
 use entmig_schema::parser::{self, EntityDef, ForeignKeyDef, ReferenceTarget};
 use entmig_schema::{Column, ColumnType, DefaultValue, Index, ReferentialAction, Table};
 use proc_macro2::{TokenStream, TokenTree};
@@ -182,30 +183,22 @@ fn option_u32(value: Option<u32>) -> TokenStream {
     }
 }
 
+/// Mirrors `column_type` of cargo-entmig's `codegen::source`, which writes the same value as
+/// text: a plain type by its variant's name from the table, the others with their parameters.
 fn column_type(ty: &ColumnType, krate: &TokenStream) -> TokenStream {
     let t = quote!(#krate::ColumnType);
-    match ty {
-        ColumnType::Boolean => quote!(#t::Boolean),
-        ColumnType::SmallInt => quote!(#t::SmallInt),
-        ColumnType::Integer => quote!(#t::Integer),
-        ColumnType::BigInt => quote!(#t::BigInt),
-        ColumnType::Real => quote!(#t::Real),
-        ColumnType::Double => quote!(#t::Double),
-        ColumnType::Decimal { precision, scale } => {
-            let precision = option_u32(*precision);
-            let scale = option_u32(*scale);
+    match ty.shape() {
+        Shape::Plain(names) => {
+            let variant = proc_macro2::Ident::new(names.variant, proc_macro2::Span::call_site());
+            quote!(#t::#variant)
+        }
+        Shape::Decimal { precision, scale } => {
+            let precision = option_u32(precision);
+            let scale = option_u32(scale);
             quote!(#t::Decimal { precision: #precision, scale: #scale })
         }
-        ColumnType::Text => quote!(#t::Text),
-        ColumnType::Varchar(n) => quote!(#t::Varchar(#n)),
-        ColumnType::Bytes => quote!(#t::Bytes),
-        ColumnType::Date => quote!(#t::Date),
-        ColumnType::Time => quote!(#t::Time),
-        ColumnType::Timestamp => quote!(#t::Timestamp),
-        ColumnType::TimestampTz => quote!(#t::TimestampTz),
-        ColumnType::Uuid => quote!(#t::Uuid),
-        ColumnType::Json => quote!(#t::Json),
-        ColumnType::Custom(name) => {
+        Shape::Varchar(n) => quote!(#t::Varchar(#n)),
+        Shape::Custom(name) => {
             let name = string(name);
             quote!(#t::Custom(#name))
         }

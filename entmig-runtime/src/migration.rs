@@ -359,17 +359,17 @@ impl Plan {
     ///
     /// The checksum is stored in every user's `entmig_migrations` table, and a different value
     /// makes an applied migration look edited (`run` then refuses it). Its input is therefore a
-    /// format that must never change; the test `checksum_of_a_fixed_plan_is_pinned` fails on any
-    /// change to it. The input, one line per step, hashed with FNV-1a 64
-    /// ([`stable_hash`]), as 16 lowercase hex digits:
+    /// format that must never change; the tests `checksum_of_a_fixed_plan_is_pinned` and
+    /// `the_checksum_of_every_column_type_is_pinned` fail on any change to it. The input, one
+    /// line per step, hashed with FNV-1a 64 ([`stable_hash`]), as 16 lowercase hex digits:
     ///
-    /// - an op: `serde_json::to_string(op)`, the op's serde form. **This is not independent
-    ///   of serde attributes**: renaming a field or variant of `Op`, `Table`, `Column`,
-    ///   `ColumnType`, `Index`, `ForeignKey`, `Fill`, `DefaultValue`, `ReferentialAction` or
+    /// - an op: [`entmig_schema::canonical::json`], the op's JSON with every column type in
+    ///   the spelling of entmig 0.1, whatever the snapshot writes now. It still follows the
+    ///   serde form of the op types: renaming a field or variant of `Op`, `Table`, `Column`,
+    ///   `Index`, `ForeignKey`, `Fill`, `DefaultValue`, `ReferentialAction` or
     ///   `ColumnChanges`, changing their `#[serde(tag/rename/rename_all)]`, reordering fields,
     ///   or changing a `skip_serializing_if` changes the checksum of every migration holding
-    ///   that op. Such a change needs a canonical form of its own here, written out by hand
-    ///   to produce the old bytes, before the serde form may move.
+    ///   that op. Such a change needs the canonical writer to produce the old bytes first.
     /// - SQL: `sql:{backend:?}:{words}`, the `Debug` form of `Option<Backend>` (`None`,
     ///   `Some(Sqlite)`, `Some(Postgres)`: renaming a `Backend` variant changes it too) and the
     ///   statement's words joined by single spaces.
@@ -380,7 +380,7 @@ impl Plan {
         let mut canonical = String::new();
         for step in &self.steps {
             match step {
-                Step::Op(op) => canonical.push_str(&serde_json::to_string(op).unwrap_or_default()),
+                Step::Op(op) => canonical.push_str(&entmig_schema::canonical::json(op)),
                 Step::Sql { backend, sql } => {
                     let sql: Vec<&str> = sql.split_whitespace().collect();
                     canonical.push_str(&format!("sql:{backend:?}:{}", sql.join(" ")));
@@ -441,5 +441,17 @@ mod tests {
     #[test]
     fn checksum_of_a_fixed_plan_is_pinned() {
         assert_eq!(fixed_plan().checksum(), "e3d6048cea8a2c2c");
+    }
+
+    // Applied migrations store checksums: a plan of these ops had this checksum in entmig 0.1,
+    // and must keep it (the ops name every column type, in every place an op holds one).
+    #[test]
+    fn the_checksum_of_every_column_type_is_pinned() {
+        let ops = include_str!("../../entmig-schema/tests/canonical/every_type_ops.jsonl");
+        let mut plan = Plan::new();
+        for line in ops.lines() {
+            plan.op(serde_json::from_str(line).unwrap());
+        }
+        assert_eq!(plan.checksum(), "8a174216ee518d86");
     }
 }

@@ -10,7 +10,9 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod canonical;
 pub mod clock;
+pub mod column_type;
 pub mod decide;
 mod diff;
 mod entity;

@@ -49,11 +49,11 @@ impl fmt::Display for Misfit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Misfit::OutOfRange { ty, .. } => {
-                let range = match ty {
-                    ColumnType::SmallInt => "-32768 to 32767",
-                    _ => "-2147483648 to 2147483647",
-                };
-                write!(f, "does not fit in {} {ty} column ({range})", article(ty))
+                write!(f, "does not fit in {} {ty} column", article(ty))?;
+                match ty.integer_range() {
+                    Some((min, max)) => write!(f, " ({min} to {max})"),
+                    None => Ok(()),
+                }
             }
             Misfit::WrongKind { kind, ty } => {
                 write!(f, "is {kind}, which does not fit the column's type ({ty})")
@@ -91,9 +91,8 @@ fn article(ty: &ColumnType) -> &'static str {
 /// assert!(!is_copyable(&ColumnType::Text, &ColumnType::Integer));
 /// ```
 pub fn is_copyable(from: &ColumnType, to: &ColumnType) -> bool {
-    let text = |t: &ColumnType| matches!(t, ColumnType::Text | ColumnType::Varchar(_));
     is_widening(from, to)
-        || text(to)
+        || to.is_textual()
         || matches!(from, ColumnType::Custom(_))
         || matches!(to, ColumnType::Custom(_))
 }
@@ -219,46 +218,50 @@ impl DefaultValue {
     pub fn fit(&self, ty: &ColumnType) -> Result<DefaultValue, Misfit> {
         use ColumnType as T;
         use DefaultValue as D;
-        match (self, ty) {
-            (D::Float(x), _) if !x.is_finite() => Err(Misfit::NotFinite),
-            (D::Sql(_), _) | (_, T::Custom(_)) => Ok(self.clone()),
-            (D::Integer(i), T::Real | T::Double) => Ok(D::Float(*i as f64)),
-            (D::Integer(i), T::SmallInt) if i16::try_from(*i).is_err() => Err(Misfit::OutOfRange {
-                value: *i,
+        match self {
+            D::Float(x) if !x.is_finite() => return Err(Misfit::NotFinite),
+            D::Sql(_) => return Ok(self.clone()),
+            D::String(_) | D::Integer(_) | D::Float(_) | D::Bool(_) => {}
+        }
+        let wrong_kind = || {
+            Err(Misfit::WrongKind {
+                kind: self.kind(),
                 ty: ty.clone(),
-            }),
-            (D::Integer(i), T::Integer) if i32::try_from(*i).is_err() => Err(Misfit::OutOfRange {
-                value: *i,
-                ty: ty.clone(),
-            }),
-            (D::Integer(_), T::SmallInt | T::Integer | T::BigInt | T::Decimal { .. })
-            | (D::Float(_), T::Real | T::Double | T::Decimal { .. })
-            | (D::Bool(_), T::Boolean) => Ok(self.clone()),
-            (D::String(s), T::Varchar(max)) => {
+            })
+        };
+        match (ty, self) {
+            (T::Custom(_), _) => Ok(self.clone()),
+            (T::Boolean, D::Bool(_)) => Ok(self.clone()),
+            (T::SmallInt | T::Integer | T::BigInt, D::Integer(i)) => match ty.integer_range() {
+                Some((min, max)) if !(min..=max).contains(i) => Err(Misfit::OutOfRange {
+                    value: *i,
+                    ty: ty.clone(),
+                }),
+                _ => Ok(self.clone()),
+            },
+            (T::Real | T::Double, D::Integer(i)) => Ok(D::Float(*i as f64)),
+            (T::Real | T::Double, D::Float(_)) => Ok(self.clone()),
+            (T::Decimal { .. }, D::Integer(_) | D::Float(_) | D::String(_)) => Ok(self.clone()),
+            (T::Varchar(max), D::String(s)) => {
                 let length = s.chars().count();
                 if length > *max as usize {
                     return Err(Misfit::TooLong { length, max: *max });
                 }
                 Ok(self.clone())
             }
-            (D::String(s), T::Json) => match serde_json::from_str::<serde_json::Value>(s) {
+            (T::Json, D::String(s)) => match serde_json::from_str::<serde_json::Value>(s) {
                 Ok(_) => Ok(self.clone()),
                 Err(error) => Err(Misfit::NotJson(error.to_string())),
             },
             (
+                T::Text | T::Date | T::Time | T::Timestamp | T::TimestampTz | T::Uuid,
                 D::String(_),
-                T::Text
-                | T::Date
-                | T::Time
-                | T::Timestamp
-                | T::TimestampTz
-                | T::Uuid
-                | T::Decimal { .. },
             ) => Ok(self.clone()),
-            (value, ty) => Err(Misfit::WrongKind {
-                kind: value.kind(),
-                ty: ty.clone(),
-            }),
+            // Each type says above what it takes; the other literals are the wrong kind.
+            (T::Boolean, _)
+            | (T::SmallInt | T::Integer | T::BigInt | T::Real | T::Double | T::Decimal { .. }, _)
+            | (T::Text | T::Varchar(_) | T::Bytes | T::Json, _)
+            | (T::Date | T::Time | T::Timestamp | T::TimestampTz | T::Uuid, _) => wrong_kind(),
         }
     }
 
@@ -311,7 +314,12 @@ impl DefaultValue {
                     .or_else(|| float().filter(|_| text.contains(['.', 'e', 'E'])))
                     .unwrap_or_else(|| DefaultValue::String(text.to_owned())),
             },
-            (None, _) => DefaultValue::String(text.to_owned()),
+            (None, T::Text | T::Varchar(_) | T::Bytes | T::Json) => {
+                DefaultValue::String(text.to_owned())
+            }
+            (None, T::Date | T::Time | T::Timestamp | T::TimestampTz | T::Uuid) => {
+                DefaultValue::String(text.to_owned())
+            }
         };
         value.fit(ty)
     }

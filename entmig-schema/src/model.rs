@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::column_type::ColumnType;
+
 /// A set of tables, keyed and ordered by table name so that iteration, snapshots and diffs are
 /// deterministic.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,94 +271,6 @@ impl Column {
     }
 }
 
-/// The type of a column, independent of the database. Each backend renders it to its own SQL
-/// type name and reads that name back to the same variant.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnType {
-    /// `BOOLEAN` (SQLite stores 0 and 1). Rust: `bool`.
-    Boolean,
-    /// 16-bit integer, `SMALLINT`. Rust: `i8`, `i16`, `u8`.
-    SmallInt,
-    /// 32-bit integer, `INTEGER`. Rust: `i32`, `u16`.
-    Integer,
-    /// 64-bit integer, `BIGINT`. Rust: `i64`, `u32`.
-    BigInt,
-    /// 32-bit float, `REAL`. Rust: `f32`.
-    Real,
-    /// 64-bit float, `DOUBLE PRECISION`. Rust: `f64`.
-    Double,
-    /// Exact decimal, `NUMERIC(precision, scale)`; without a precision, `NUMERIC` of any size.
-    /// Rust: `rust_decimal::Decimal`.
-    Decimal {
-        /// Total number of digits; `None` for unconstrained.
-        precision: Option<u32>,
-        /// Digits after the decimal point; `None` exactly when `precision` is `None`.
-        scale: Option<u32>,
-    },
-    /// Text of any length, `TEXT`. Rust: `String`, `Box<str>`.
-    Text,
-    /// Text of at most this many characters, `VARCHAR(n)`. Rust: `String` with `max_length`.
-    Varchar(u32),
-    /// Bytes, `BLOB` / `BYTEA`. Rust: `Vec<u8>`.
-    Bytes,
-    /// A calendar date, `DATE`.
-    Date,
-    /// A time of day, `TIME`.
-    Time,
-    /// A date and time without time zone, `TIMESTAMP`.
-    Timestamp,
-    /// A point in time, `TIMESTAMPTZ` (`TIMESTAMP WITH TIME ZONE`).
-    TimestampTz,
-    /// `UUID` (SQLite stores text).
-    Uuid,
-    /// JSON, `JSONB` on PostgreSQL and text on SQLite.
-    Json,
-    /// Any other SQL type, by name, rendered as written (`sql_type = "citext"`).
-    Custom(String),
-}
-
-impl ColumnType {
-    /// `true` for the integer types, the only ones that can be auto-incremented.
-    pub fn is_integer(&self) -> bool {
-        matches!(self, Self::SmallInt | Self::Integer | Self::BigInt)
-    }
-
-    /// `true` for the types whose values are text (and so whose defaults are string literals).
-    pub fn is_textual(&self) -> bool {
-        matches!(self, Self::Text | Self::Varchar(_))
-    }
-}
-
-impl fmt::Display for ColumnType {
-    /// The type as a person reads it in messages and generated docs, e.g. `varchar(255)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Boolean => f.write_str("boolean"),
-            Self::SmallInt => f.write_str("smallint"),
-            Self::Integer => f.write_str("integer"),
-            Self::BigInt => f.write_str("bigint"),
-            Self::Real => f.write_str("real"),
-            Self::Double => f.write_str("double"),
-            Self::Decimal {
-                precision: Some(p),
-                scale,
-            } => write!(f, "decimal({p}, {})", scale.unwrap_or(0)),
-            Self::Decimal { .. } => f.write_str("decimal"),
-            Self::Text => f.write_str("text"),
-            Self::Varchar(n) => write!(f, "varchar({n})"),
-            Self::Bytes => f.write_str("bytes"),
-            Self::Date => f.write_str("date"),
-            Self::Time => f.write_str("time"),
-            Self::Timestamp => f.write_str("timestamp"),
-            Self::TimestampTz => f.write_str("timestamptz"),
-            Self::Uuid => f.write_str("uuid"),
-            Self::Json => f.write_str("json"),
-            Self::Custom(name) => f.write_str(name),
-        }
-    }
-}
-
 /// A column's `DEFAULT`: a literal, rendered and quoted per backend, or a raw SQL expression
 /// rendered as written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -536,67 +450,5 @@ impl ReferentialAction {
     /// The action named by an attribute value (`"cascade"`, `"set_null"`, …).
     pub fn from_attr(name: &str) -> Option<Self> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
-    }
-}
-
-impl ColumnType {
-    /// Reads a SQL type name as a person or a database writes it: the names entmig renders map
-    /// back to their variants (`varchar(20)`, `double precision`, `timestamp with time zone`,
-    /// `int8`, …); anything else is [`ColumnType::Custom`], kept as written.
-    ///
-    /// ```
-    /// use entmig_schema::ColumnType;
-    /// assert_eq!(ColumnType::from_sql_name("VARCHAR(20)"), ColumnType::Varchar(20));
-    /// assert_eq!(ColumnType::from_sql_name("numeric(10, 2)"),
-    ///            ColumnType::Decimal { precision: Some(10), scale: Some(2) });
-    /// assert_eq!(ColumnType::from_sql_name("citext"), ColumnType::Custom("citext".into()));
-    /// ```
-    pub fn from_sql_name(sql: &str) -> ColumnType {
-        let lower = sql
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase();
-        let (base, args) = match lower.split_once('(') {
-            Some((base, rest)) => (base.trim(), rest.strip_suffix(')').map(str::trim)),
-            None => (lower.as_str(), None),
-        };
-        let numbers: Option<Vec<u32>> = args.map(|a| {
-            a.split(',')
-                .map(|n| n.trim().parse().ok())
-                .collect::<Option<Vec<u32>>>()
-                .unwrap_or_default()
-        });
-        let plain = args.is_none();
-        match (base, numbers.as_deref()) {
-            ("boolean" | "bool", _) if plain => ColumnType::Boolean,
-            ("smallint" | "int2", _) if plain => ColumnType::SmallInt,
-            ("integer" | "int" | "int4", _) if plain => ColumnType::Integer,
-            ("bigint" | "int8", _) if plain => ColumnType::BigInt,
-            ("real" | "float4", _) if plain => ColumnType::Real,
-            ("double precision" | "double" | "float8", _) if plain => ColumnType::Double,
-            ("numeric" | "decimal", None) => ColumnType::Decimal {
-                precision: None,
-                scale: None,
-            },
-            ("numeric" | "decimal", Some([p])) => ColumnType::Decimal {
-                precision: Some(*p),
-                scale: Some(0),
-            },
-            ("numeric" | "decimal", Some([p, s])) => ColumnType::Decimal {
-                precision: Some(*p),
-                scale: Some(*s),
-            },
-            ("text", _) if plain => ColumnType::Text,
-            ("varchar" | "character varying", Some([n])) => ColumnType::Varchar(*n),
-            ("bytea" | "blob", _) if plain => ColumnType::Bytes,
-            ("date", _) if plain => ColumnType::Date,
-            ("time" | "time without time zone", _) if plain => ColumnType::Time,
-            ("timestamp" | "timestamp without time zone", _) if plain => ColumnType::Timestamp,
-            ("timestamptz" | "timestamp with time zone", _) if plain => ColumnType::TimestampTz,
-            ("uuid", _) if plain => ColumnType::Uuid,
-            ("json" | "jsonb" | "json_text", _) if plain => ColumnType::Json,
-            _ => ColumnType::Custom(sql.trim().to_owned()),
-        }
     }
 }

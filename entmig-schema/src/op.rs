@@ -605,39 +605,51 @@ fn constraint_exists(table: &str, name: &str) -> ApplyError {
 /// `true` when every value of `from` fits `to` unchanged.
 pub fn is_widening(from: &ColumnType, to: &ColumnType) -> bool {
     use ColumnType as T;
-    let rank = |t: &ColumnType| match t {
-        T::SmallInt => Some(1),
-        T::Integer => Some(2),
-        T::BigInt => Some(3),
-        _ => None,
-    };
-    match (from, to) {
-        _ if from == to => true,
-        (a, b) if rank(a).is_some() && rank(b).is_some() => rank(a) <= rank(b),
-        (T::Real, T::Double) => true,
-        (T::Varchar(a), T::Varchar(b)) => a <= b,
-        (T::Varchar(_), T::Text) => true,
-        (T::Timestamp, T::TimestampTz) => false,
-        (
-            T::Decimal {
-                precision: Some(p1),
-                scale: s1,
-            },
+    if from == to {
+        return true;
+    }
+    // Each type says which others hold all its values; none holds a custom type's.
+    match from {
+        T::SmallInt | T::Integer | T::BigInt => match (from.integer_range(), to.integer_range()) {
+            (Some((min, max)), Some((to_min, to_max))) => to_min <= min && max <= to_max,
+            _ => false,
+        },
+        T::Real => matches!(to, T::Double),
+        T::Varchar(a) => matches!(to, T::Varchar(b) if a <= b) || matches!(to, T::Text),
+        T::Decimal {
+            precision: Some(p1),
+            scale: s1,
+        } => match to {
             T::Decimal {
                 precision: Some(p2),
                 scale: s2,
-            },
-        ) => {
-            let (s1, s2) = (s1.unwrap_or(0), s2.unwrap_or(0));
-            s2 >= s1 && p2 - s2.min(*p2) >= p1 - s1.min(*p1)
-        }
-        (
-            T::Decimal { .. },
+            } => {
+                let (s1, s2) = (s1.unwrap_or(0), s2.unwrap_or(0));
+                s2 >= s1 && p2 - s2.min(*p2) >= p1 - s1.min(*p1)
+            }
+            _ => matches!(
+                to,
+                T::Decimal {
+                    precision: None,
+                    ..
+                }
+            ),
+        },
+        T::Decimal {
+            precision: None, ..
+        } => matches!(
+            to,
             T::Decimal {
-                precision: None, ..
-            },
-        ) => true,
-        _ => false,
+                precision: None,
+                ..
+            }
+        ),
+        // A timestamp without zone means a different instant in each session's zone.
+        T::Timestamp | T::TimestampTz => false,
+        T::Boolean | T::Double | T::Text | T::Bytes | T::Date | T::Time | T::Uuid | T::Json => {
+            false
+        }
+        T::Custom(_) => false,
     }
 }
 

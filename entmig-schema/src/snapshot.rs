@@ -191,9 +191,10 @@ pub fn module_digest(text: &str) -> String {
     format!("{:016x}", crate::naming::stable_hash(&kept))
 }
 
-/// A digest of the tables: 16 hex digits of a stable hash of their compact JSON.
+/// A digest of the tables: 16 hex digits of a stable hash of their canonical JSON, which spells
+/// column types as entmig 0.1 did, so the digests that snapshots of any spelling record hold.
 fn digest(tables: &[Table]) -> String {
-    let json = serde_json::to_string(tables).unwrap_or_default();
+    let json = crate::canonical::json(tables);
     format!("{:016x}", crate::naming::stable_hash(json.as_bytes()))
 }
 

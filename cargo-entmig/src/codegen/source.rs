@@ -2,6 +2,7 @@
 //! ColumnType::BigInt).auto_increment()`. Literals are written by proc-macro2, so strings are
 //! escaped exactly as a token stream would escape them.
 
+use entmig_schema::column_type::Shape;
 use entmig_schema::{
     Column, ColumnChanges, ColumnType, DefaultValue, Fill, ForeignKey, Index, ReferentialAction,
     Table,
@@ -110,33 +111,19 @@ fn option_u32(value: Option<u32>) -> String {
     }
 }
 
+/// Mirrors `column_type` of entmig-derive's `expand`, which writes the same value as tokens:
+/// a plain type by its variant's name from the table, the others with their parameters.
 pub fn column_type(ty: &ColumnType) -> String {
-    let simple = match ty {
-        ColumnType::Boolean => "Boolean",
-        ColumnType::SmallInt => "SmallInt",
-        ColumnType::Integer => "Integer",
-        ColumnType::BigInt => "BigInt",
-        ColumnType::Real => "Real",
-        ColumnType::Double => "Double",
-        ColumnType::Text => "Text",
-        ColumnType::Bytes => "Bytes",
-        ColumnType::Date => "Date",
-        ColumnType::Time => "Time",
-        ColumnType::Timestamp => "Timestamp",
-        ColumnType::TimestampTz => "TimestampTz",
-        ColumnType::Uuid => "Uuid",
-        ColumnType::Json => "Json",
-        ColumnType::Decimal { precision, scale } => {
-            return format!(
-                "ColumnType::Decimal {{ precision: {}, scale: {} }}",
-                option_u32(*precision),
-                option_u32(*scale)
-            );
-        }
-        ColumnType::Varchar(n) => return format!("ColumnType::Varchar({n})"),
-        ColumnType::Custom(name) => return format!("ColumnType::Custom({}.into())", string(name)),
-    };
-    format!("ColumnType::{simple}")
+    match ty.shape() {
+        Shape::Plain(names) => format!("ColumnType::{}", names.variant),
+        Shape::Decimal { precision, scale } => format!(
+            "ColumnType::Decimal {{ precision: {}, scale: {} }}",
+            option_u32(precision),
+            option_u32(scale)
+        ),
+        Shape::Varchar(n) => format!("ColumnType::Varchar({n})"),
+        Shape::Custom(name) => format!("ColumnType::Custom({}.into())", string(name)),
+    }
 }
 
 pub fn default_value(d: &DefaultValue) -> String {

@@ -1,11 +1,11 @@
-//! Reading a live SQLite schema into the model: the queries (PRAGMAs and `sqlite_master`),
-//! then the parsing of their rows, which is pure and tested on its own.
+//! Reading a live SQLite schema into the model: the queries (PRAGMAs and `sqlite_master`) and
+//! the handling of their rows. The text in them (declared types, defaults, `CREATE TABLE`
+//! statements) is read by `entmig_schema::render::sqlite::read`, beside the writer of that text.
 
 use std::collections::BTreeMap;
 
-use entmig_schema::{
-    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table, naming,
-};
+use entmig_schema::render::sqlite::read;
+use entmig_schema::{Column, ColumnType, ForeignKey, Index, Schema, Table, naming};
 
 use super::sql_error;
 use crate::error::{Error, Result};
@@ -63,10 +63,7 @@ fn table(connection: &rusqlite::Connection, name: &str, create_sql: &str) -> Res
         })
         .map_err(|e| sql_error(&sql, &e))?;
 
-    let tokens = tokenize(create_sql);
-    let autoincrement = tokens
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("AUTOINCREMENT"));
+    let autoincrement = read::has_autoincrement(create_sql);
     let mut key: Vec<(i64, String)> = columns
         .iter()
         .filter(|c| c.key_position > 0)
@@ -81,20 +78,20 @@ fn table(connection: &rusqlite::Connection, name: &str, create_sql: &str) -> Res
         let ty = if auto_increment {
             ColumnType::BigInt
         } else {
-            ColumnType::from_sql_name(&row.declared_type)
+            read::column_type(&row.declared_type)
         };
         table.columns.push(Column {
             name: row.name.clone(),
             ty,
             // A rowid alias cannot hold NULL whatever it declares.
             nullable: !row.not_null && !auto_increment,
-            default: row.default.as_deref().and_then(parse_default),
+            default: row.default.as_deref().and_then(read::default_value),
             auto_increment,
             renamed_from: None,
         });
     }
     table.indexes = indexes(connection, &quoted)?;
-    table.foreign_keys = foreign_keys(connection, name, &quoted, &tokens)?;
+    table.foreign_keys = foreign_keys(connection, name, &quoted, create_sql)?;
     table.sort();
     Ok(table)
 }
@@ -144,7 +141,7 @@ fn foreign_keys(
     connection: &rusqlite::Connection,
     table: &str,
     quoted_table: &str,
-    tokens: &[String],
+    create_sql: &str,
 ) -> Result<Vec<ForeignKey>> {
     let sql = format!("PRAGMA foreign_key_list({quoted_table})");
     // id, seq, table, from, to, on_update, on_delete
@@ -170,7 +167,7 @@ fn foreign_keys(
     for row in rows {
         grouped.entry(row.0).or_default().push(row);
     }
-    let names = constraint_names(tokens);
+    let names = read::constraint_names(create_sql);
     let mut out = Vec::new();
     for (_, mut rows) in grouped {
         rows.sort_by_key(|r| r.1);
@@ -190,21 +187,11 @@ fn foreign_keys(
             columns,
             referenced_table,
             referenced_columns,
-            on_delete: parse_action(&first.6),
-            on_update: parse_action(&first.5),
+            on_delete: read::referential_action(&first.6),
+            on_update: read::referential_action(&first.5),
         });
     }
     Ok(out)
-}
-
-fn parse_action(text: &str) -> ReferentialAction {
-    match text.to_ascii_uppercase().as_str() {
-        "CASCADE" => ReferentialAction::Cascade,
-        "SET NULL" => ReferentialAction::SetNull,
-        "SET DEFAULT" => ReferentialAction::SetDefault,
-        "RESTRICT" => ReferentialAction::Restrict,
-        _ => ReferentialAction::NoAction,
-    }
 }
 
 /// The SQL of the triggers on `table`, to run again after a rebuild.
@@ -274,202 +261,4 @@ pub(crate) fn foreign_key_violation(
             .filter(|(t, _, id)| t == table && id == fkid)
             .count(),
     }))
-}
-
-/// A default as SQLite reports it (the text of the expression as written) back to the model:
-/// quoted text, numbers and booleans are literals, `NULL` is no default, anything else SQL.
-pub(crate) fn parse_default(text: &str) -> Option<DefaultValue> {
-    let mut text = text.trim();
-    while text.starts_with('(') && text.ends_with(')') && balanced(&text[1..text.len() - 1]) {
-        text = text[1..text.len() - 1].trim();
-    }
-    if text.eq_ignore_ascii_case("NULL") {
-        return None;
-    }
-    if text.eq_ignore_ascii_case("TRUE") {
-        return Some(DefaultValue::Bool(true));
-    }
-    if text.eq_ignore_ascii_case("FALSE") {
-        return Some(DefaultValue::Bool(false));
-    }
-    if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
-        let inner = &text[1..text.len() - 1];
-        if !inner.replace("''", "").contains('\'') {
-            return Some(DefaultValue::String(inner.replace("''", "'")));
-        }
-    }
-    Some(parse_number(text).unwrap_or_else(|| DefaultValue::Sql(text.to_owned())))
-}
-
-/// `42` and `-3` are integers, `1.5`, `1e20` and `-2.5e-7` floats; anything else is not a number.
-pub(crate) fn parse_number(text: &str) -> Option<DefaultValue> {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits.is_empty() || !digits.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    if digits.chars().all(|c| c.is_ascii_digit()) {
-        return text.parse().ok().map(DefaultValue::Integer);
-    }
-    if digits
-        .chars()
-        .all(|c| c.is_ascii_digit() || "eE.+-".contains(c))
-    {
-        return text.parse().ok().map(DefaultValue::Float);
-    }
-    None
-}
-
-fn balanced(text: &str) -> bool {
-    let mut depth = 0i32;
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
-}
-
-/// SQL text as tokens: identifiers unquoted, strings kept quoted, punctuation one token each.
-pub(crate) fn tokenize(sql: &str) -> Vec<String> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '"' || c == '`' || c == '[' || c == '\'' {
-            let close = if c == '[' { ']' } else { c };
-            let mut text = String::new();
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == close {
-                    if close != ']' && chars.get(i + 1) == Some(&close) {
-                        text.push(close);
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                text.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
-            tokens.push(if c == '\'' { format!("'{text}'") } else { text });
-        } else if c.is_alphanumeric() || c == '_' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
-            }
-            tokens.push(chars[start..i].iter().collect());
-        } else {
-            tokens.push(c.to_string());
-            i += 1;
-        }
-    }
-    tokens
-}
-
-/// The names of `CONSTRAINT name FOREIGN KEY (columns)` clauses, by their columns.
-pub(crate) fn constraint_names(tokens: &[String]) -> BTreeMap<Vec<String>, String> {
-    let mut names = BTreeMap::new();
-    let mut i = 0;
-    while i + 4 < tokens.len() {
-        if tokens[i].eq_ignore_ascii_case("CONSTRAINT")
-            && tokens[i + 2].eq_ignore_ascii_case("FOREIGN")
-            && tokens[i + 3].eq_ignore_ascii_case("KEY")
-            && tokens[i + 4] == "("
-        {
-            let name = tokens[i + 1].clone();
-            let mut columns = Vec::new();
-            let mut j = i + 5;
-            while j < tokens.len() && tokens[j] != ")" {
-                if tokens[j] != "," {
-                    columns.push(tokens[j].clone());
-                }
-                j += 1;
-            }
-            names.insert(columns, name);
-            i = j;
-        }
-        i += 1;
-    }
-    names
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_read_back_as_written() {
-        assert_eq!(
-            parse_default("'it''s'"),
-            Some(DefaultValue::String("it's".into()))
-        );
-        assert_eq!(
-            parse_default("('x')"),
-            Some(DefaultValue::String("x".into()))
-        );
-        assert_eq!(parse_default("-3"), Some(DefaultValue::Integer(-3)));
-        assert_eq!(parse_default("1.0"), Some(DefaultValue::Float(1.0)));
-        assert_eq!(parse_default("1e20"), Some(DefaultValue::Float(1e20)));
-        assert_eq!(parse_default("-2.5e-7"), Some(DefaultValue::Float(-2.5e-7)));
-        assert_eq!(parse_default("TRUE"), Some(DefaultValue::Bool(true)));
-        assert_eq!(parse_default("NULL"), None);
-        assert_eq!(
-            parse_default("CURRENT_TIMESTAMP"),
-            Some(DefaultValue::Sql("CURRENT_TIMESTAMP".into()))
-        );
-        assert_eq!(
-            parse_default("(datetime('now'))"),
-            Some(DefaultValue::Sql("datetime('now')".into()))
-        );
-        assert_eq!(
-            parse_default("'a' || 'b'"),
-            Some(DefaultValue::Sql("'a' || 'b'".into()))
-        );
-    }
-
-    #[test]
-    fn constraint_names_come_from_the_create_statement() {
-        let sql = r#"CREATE TABLE "posts" (
-  "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-  "author ""x""" BIGINT NOT NULL, -- a comment (with parens)
-  CONSTRAINT "fk_posts_author" FOREIGN KEY ("author ""x""") REFERENCES "users" ("id") ON DELETE CASCADE,
-  CONSTRAINT [fk2] FOREIGN KEY (a, b) REFERENCES t (x, y)
-)"#;
-        let names = constraint_names(&tokenize(sql));
-        assert_eq!(
-            names
-                .get(&vec!["author \"x\"".to_string()])
-                .map(String::as_str),
-            Some("fk_posts_author")
-        );
-        assert_eq!(
-            names
-                .get(&vec!["a".to_string(), "b".to_string()])
-                .map(String::as_str),
-            Some("fk2")
-        );
-    }
 }

@@ -259,7 +259,7 @@ impl Driver for Sqlite {
             let now = introspect::column_names(&self.connection, table)?;
             let dropped: Vec<&String> = columns.iter().filter(|c| !now.contains(c)).collect();
             for (name, sql) in &triggers {
-                let tokens: Vec<String> = introspect::tokenize(sql)
+                let tokens: Vec<String> = entmig_schema::render::sqlite::read::names(sql)
                     .into_iter()
                     .filter(|t| t != name)
                     .collect();

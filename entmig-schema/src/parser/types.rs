@@ -97,38 +97,13 @@ fn scalar(ty: &Type) -> Result<ColumnType, String> {
     let is =
         |name: &str, prefixes: &[&str]| type_path.qself.is_none() && path_is(path, name, prefixes);
 
-    let simple: &[(&str, &[&str], ColumnType)] = &[
-        ("bool", PRIMITIVE, ColumnType::Boolean),
-        ("i8", PRIMITIVE, ColumnType::SmallInt),
-        ("i16", PRIMITIVE, ColumnType::SmallInt),
-        ("u8", PRIMITIVE, ColumnType::SmallInt),
-        ("i32", PRIMITIVE, ColumnType::Integer),
-        ("u16", PRIMITIVE, ColumnType::Integer),
-        ("i64", PRIMITIVE, ColumnType::BigInt),
-        ("u32", PRIMITIVE, ColumnType::BigInt),
-        ("f32", PRIMITIVE, ColumnType::Real),
-        ("f64", PRIMITIVE, ColumnType::Double),
-        ("String", STRING, ColumnType::Text),
-        ("NaiveDate", CHRONO, ColumnType::Date),
-        ("NaiveTime", CHRONO, ColumnType::Time),
-        ("NaiveDateTime", CHRONO, ColumnType::Timestamp),
-        ("Date", TIME, ColumnType::Date),
-        ("Time", TIME, ColumnType::Time),
-        ("PrimitiveDateTime", TIME, ColumnType::Timestamp),
-        ("OffsetDateTime", TIME, ColumnType::TimestampTz),
-        ("Uuid", &["uuid"], ColumnType::Uuid),
-        ("Value", &["serde_json"], ColumnType::Json),
-        (
-            "Decimal",
-            &["rust_decimal", "rust_decimal::prelude"],
-            ColumnType::Decimal {
-                precision: None,
-                scale: None,
-            },
-        ),
-    ];
-    for (name, prefixes, column) in simple {
-        if is(name, prefixes) && no_arguments(path) {
+    let decimal = ColumnType::Decimal {
+        precision: None,
+        scale: None,
+    };
+    for column in ColumnType::PLAIN.iter().chain([&decimal]) {
+        let names = rust_names(column);
+        if names.iter().any(|(name, prefixes)| is(name, prefixes)) && no_arguments(path) {
             return Ok(column.clone());
         }
     }
@@ -173,6 +148,31 @@ fn scalar(ty: &Type) -> Result<ColumnType, String> {
     Err(format!(
         "entmig does not know the SQL column type of `{name}`; {hint}"
     ))
+}
+
+/// The Rust types without generics whose column type is `ty`, by name and the paths they may
+/// be imported from. `Vec<u8>`, `Box<str>` and `DateTime<Tz>` are read in `scalar`; a varchar
+/// or a custom type is only ever asked for by an attribute.
+fn rust_names(ty: &ColumnType) -> &'static [(&'static str, &'static [&'static str])] {
+    match ty {
+        ColumnType::Boolean => &[("bool", PRIMITIVE)],
+        ColumnType::SmallInt => &[("i8", PRIMITIVE), ("i16", PRIMITIVE), ("u8", PRIMITIVE)],
+        ColumnType::Integer => &[("i32", PRIMITIVE), ("u16", PRIMITIVE)],
+        ColumnType::BigInt => &[("i64", PRIMITIVE), ("u32", PRIMITIVE)],
+        ColumnType::Real => &[("f32", PRIMITIVE)],
+        ColumnType::Double => &[("f64", PRIMITIVE)],
+        ColumnType::Decimal { .. } => &[("Decimal", &["rust_decimal", "rust_decimal::prelude"])],
+        ColumnType::Text => &[("String", STRING)],
+        ColumnType::Varchar(_) => &[],
+        ColumnType::Bytes => &[],
+        ColumnType::Date => &[("NaiveDate", CHRONO), ("Date", TIME)],
+        ColumnType::Time => &[("NaiveTime", CHRONO), ("Time", TIME)],
+        ColumnType::Timestamp => &[("NaiveDateTime", CHRONO), ("PrimitiveDateTime", TIME)],
+        ColumnType::TimestampTz => &[("OffsetDateTime", TIME)],
+        ColumnType::Uuid => &[("Uuid", &["uuid"])],
+        ColumnType::Json => &[("Value", &["serde_json"])],
+        ColumnType::Custom(_) => &[],
+    }
 }
 
 fn no_arguments(path: &syn::Path) -> bool {

@@ -1,4 +1,6 @@
-//! Rendering: ops to SQL statements for SQLite and PostgreSQL.
+//! Rendering: ops to SQL statements for SQLite and PostgreSQL, and beside each dialect's
+//! writer its reader of the same text (`sqlite::read`, `postgres::read`: type names and
+//! defaults as the database reports them), over one [`tokens`] tokenizer.
 //!
 //! Statements that sea-query writes the way we want (indexes, drops, renames, PostgreSQL's
 //! foreign keys) come from sea-query. Column definitions and `CREATE TABLE` are written here:
@@ -9,14 +11,16 @@
 //! Rendering tracks the schema as the ops change it, because SQLite's table rebuild needs the
 //! whole table as it is before and after each op.
 
-mod postgres;
-mod sqlite;
+pub mod postgres;
+pub mod sqlite;
+pub mod tokens;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Column, DefaultValue, ForeignKey, Index, Schema, Table};
+use crate::column_type::Shape;
+use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Schema, Table};
 use crate::op::{ApplyError, Op};
 
 /// A database dialect.
@@ -52,7 +56,7 @@ impl Backend {
             for table in schema.tables.values_mut() {
                 for column in &mut table.columns {
                     if column.auto_increment {
-                        column.ty = crate::model::ColumnType::BigInt;
+                        column.ty = ColumnType::BigInt;
                     }
                 }
             }
@@ -353,7 +357,30 @@ pub(crate) fn column_def(column: &Column, backend: Backend) -> String {
 pub(crate) fn type_sql(column: &Column, backend: Backend) -> String {
     match backend {
         Backend::Sqlite => sqlite::type_sql(column),
-        Backend::Postgres => postgres::type_sql(&column.ty),
+        Backend::Postgres => type_name(&column.ty, backend),
+    }
+}
+
+/// The SQL name of a column type in `backend`: the table's spelling of a plain type
+/// ([`Names`](crate::column_type::Names)); a parameterised type is spelt alike in both, in
+/// upper case on SQLite. Each dialect's `read::column_type` reads these names back.
+pub(crate) fn type_name(ty: &ColumnType, backend: Backend) -> String {
+    let name = match ty.shape() {
+        Shape::Plain(names) => match backend {
+            Backend::Sqlite => return names.sqlite.into(),
+            Backend::Postgres => return names.postgres.into(),
+        },
+        Shape::Decimal {
+            precision: Some(p),
+            scale,
+        } => format!("numeric({p}, {})", scale.unwrap_or(0)),
+        Shape::Decimal { .. } => "numeric".into(),
+        Shape::Varchar(n) => format!("varchar({n})"),
+        Shape::Custom(name) => return name.into(),
+    };
+    match backend {
+        Backend::Sqlite => name.to_ascii_uppercase(),
+        Backend::Postgres => name,
     }
 }
 

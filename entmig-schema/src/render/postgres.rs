@@ -2,41 +2,17 @@
 //! with a constant is metadata-only, so a fill value is added as a default and dropped again
 //! instead of rewriting the table with an `UPDATE`.
 
+pub mod read;
+
+use super::type_name;
 use super::{
     Backend, RenderedOp, column_def, create_index, create_table, default_sql, drop_index,
     drop_table, ident_list,
 };
 use super::{foreign_key_clause, quote_ident, quote_string, rename_column, rename_table};
-use crate::model::{ColumnType, Table};
+use crate::model::Table;
 use crate::naming;
 use crate::op::{Fill, Op};
-
-/// The PostgreSQL type name of a column type.
-pub(crate) fn type_sql(ty: &ColumnType) -> String {
-    match ty {
-        ColumnType::Boolean => "boolean".into(),
-        ColumnType::SmallInt => "smallint".into(),
-        ColumnType::Integer => "integer".into(),
-        ColumnType::BigInt => "bigint".into(),
-        ColumnType::Real => "real".into(),
-        ColumnType::Double => "double precision".into(),
-        ColumnType::Decimal {
-            precision: Some(p),
-            scale,
-        } => format!("numeric({p}, {})", scale.unwrap_or(0)),
-        ColumnType::Decimal { .. } => "numeric".into(),
-        ColumnType::Text => "text".into(),
-        ColumnType::Varchar(n) => format!("varchar({n})"),
-        ColumnType::Bytes => "bytea".into(),
-        ColumnType::Date => "date".into(),
-        ColumnType::Time => "time".into(),
-        ColumnType::Timestamp => "timestamp".into(),
-        ColumnType::TimestampTz => "timestamptz".into(),
-        ColumnType::Uuid => "uuid".into(),
-        ColumnType::Json => "jsonb".into(),
-        ColumnType::Custom(name) => name.clone(),
-    }
-}
 
 /// The name of a table's primary-key constraint, PostgreSQL's own default: `<table>_pkey`.
 pub(crate) fn primary_key_name(table: &str) -> String {
@@ -143,7 +119,7 @@ pub(super) fn render(op: &Op, before: Option<&Table>) -> RenderedOp {
                 }
             }
             if let Some(change) = &changes.ty {
-                let ty = type_sql(&change.to);
+                let ty = type_name(&change.to, b);
                 statements.push(step(&format!("TYPE {ty} USING {col}::{ty}")));
             }
             if let Some(change) = &changes.nullable {

@@ -1,55 +1,35 @@
 //! SQLite: plain `ALTER TABLE` where SQLite has it, and otherwise the data-preserving table
-//! rebuild of SQLite's documented procedure (https://www.sqlite.org/lang_altertable.html#otheralter):
-//! create the new table under a temporary name, copy the rows, drop the old table, rename the
-//! new one, create the indexes again.
+//! rebuild of SQLite's documented procedure
+//! (<https://www.sqlite.org/lang_altertable.html#otheralter>): create the new table under a
+//! temporary name, copy the rows, drop the old table, rename the new one, create the indexes
+//! again.
 //!
 //! The runtime supplies the parts of the procedure that cannot sit in a migration's statements:
 //! foreign keys are switched off outside the transaction (so dropping a parent table cannot
 //! cascade-delete child rows), `PRAGMA foreign_key_check` runs before commit, and triggers are
 //! saved and recreated around a rebuild.
 
+pub mod read;
+
+use super::type_name;
 use super::{Backend, column_def, rename_column, rename_table};
 use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
     quote_ident, quote_string,
 };
-use crate::model::{Column, ColumnType, Table};
+use crate::model::{Column, Table};
 use crate::op::{Fill, Op};
 
 /// The prefix of the temporary table of a rebuild.
 pub(crate) const REBUILD_PREFIX: &str = "__entmig_new_";
 
-/// The declared SQLite type of a column. The names read back to the same [`ColumnType`]
-/// (see `ColumnType::from_sql_name`), and each gives SQLite the right type affinity: JSON is
-/// `JSON_TEXT` so that a document such as `5` stays text instead of becoming a number.
+/// The declared SQLite type of a column: its [`type_name`], but for the auto-incremented key.
 pub(crate) fn type_sql(column: &Column) -> String {
     if column.auto_increment {
         // The only column SQLite can generate: a rowid alias, declared exactly `INTEGER`.
         return "INTEGER".into();
     }
-    match &column.ty {
-        ColumnType::Boolean => "BOOLEAN".into(),
-        ColumnType::SmallInt => "SMALLINT".into(),
-        ColumnType::Integer => "INTEGER".into(),
-        ColumnType::BigInt => "BIGINT".into(),
-        ColumnType::Real => "REAL".into(),
-        ColumnType::Double => "DOUBLE".into(),
-        ColumnType::Decimal {
-            precision: Some(p),
-            scale,
-        } => format!("NUMERIC({p}, {})", scale.unwrap_or(0)),
-        ColumnType::Decimal { .. } => "NUMERIC".into(),
-        ColumnType::Text => "TEXT".into(),
-        ColumnType::Varchar(n) => format!("VARCHAR({n})"),
-        ColumnType::Bytes => "BLOB".into(),
-        ColumnType::Date => "DATE".into(),
-        ColumnType::Time => "TIME".into(),
-        ColumnType::Timestamp => "TIMESTAMP".into(),
-        ColumnType::TimestampTz => "TIMESTAMPTZ".into(),
-        ColumnType::Uuid => "UUID".into(),
-        ColumnType::Json => "JSON_TEXT".into(),
-        ColumnType::Custom(name) => name.clone(),
-    }
+    type_name(&column.ty, Backend::Sqlite)
 }
 
 pub(super) fn render(op: &Op, before: Option<&Table>, after: Option<&Table>) -> RenderedOp {

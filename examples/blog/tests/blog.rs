@@ -158,3 +158,53 @@ fn reverting_every_migration_leaves_nothing() {
     assert_eq!(report.done.len(), count);
     assert!(db.introspect().unwrap().tables.is_empty());
 }
+
+#[test]
+fn the_checksums_of_the_migrations_never_change() {
+    // Databases that applied these migrations store these checksums: a change of entmig that
+    // changes one would refuse every such database.
+    use entmig_runtime::migration::{Direction, Plan};
+    let checksums: Vec<(String, String, String)> = blog::migrations::migrator()
+        .entries()
+        .iter()
+        .map(|e| {
+            let of = |direction| Plan::of(e.migration(), direction).checksum();
+            (e.id().to_owned(), of(Direction::Up), of(Direction::Down))
+        })
+        .collect();
+    let expected = [
+        (
+            "20261122_005508_create_users_and_posts",
+            "82f982dfbc328de0",
+            "a4634edde1252fa0",
+        ),
+        (
+            "20261122_005509_add_comments_and_tags",
+            "3f9f1fa01aab2656",
+            "45aa74c4e139d183",
+        ),
+        (
+            "20261122_005511_rename_handle_add_bio_and_views",
+            "a653b5a3010cde64",
+            "4ff6b6e236136638",
+        ),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(id, up, down)| (id.to_string(), up.to_string(), down.to_string()))
+        .collect();
+    assert_eq!(checksums, expected);
+}
+
+#[test]
+fn the_snapshot_is_trusted_as_written_after_the_newest_migration() {
+    // Its digest hashes the canonical form, so respelling its types (`big_int` became
+    // `bigint`) did not make it look edited.
+    let read = snapshot::read(include_str!("../src/migrations/snapshot.json")).unwrap();
+    assert_eq!(
+        read.provenance,
+        snapshot::Provenance::After(Some(
+            "20261122_005511_rename_handle_add_bio_and_views".into()
+        ))
+    );
+}
