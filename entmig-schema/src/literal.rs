@@ -43,6 +43,13 @@ pub enum Misfit {
     },
     /// A string for a JSON column that is not a JSON document.
     NotJson(String),
+    /// A string for a date or time column that is not an ISO-8601 date, time or timestamp.
+    NotIso8601 {
+        /// The column type.
+        ty: ColumnType,
+        /// What the type takes, e.g. `YYYY-MM-DD`.
+        form: &'static str,
+    },
 }
 
 impl fmt::Display for Misfit {
@@ -65,6 +72,11 @@ impl fmt::Display for Misfit {
                 "is {length} characters long, longer than the column's {max}"
             ),
             Misfit::NotJson(error) => write!(f, "is not a JSON document ({error})"),
+            Misfit::NotIso8601 { ty, form } => write!(
+                f,
+                "is not {} {ty} value: write it as ISO 8601 ({form}), or `now` for the current time",
+                article(ty)
+            ),
         }
     }
 }
@@ -178,6 +190,10 @@ impl Fill {
         table: Option<&Table>,
     ) -> Result<Fill, FillError> {
         let text = text.trim();
+        // The current time, on both backends, for a date or time column.
+        if let (Some(now), true) = (current_time(ty), ["now", "@now"].contains(&text)) {
+            return Ok(Fill::Value(DefaultValue::Sql(now.to_owned())));
+        }
         if let Some(source) = text.strip_prefix('@') {
             return match table.map(|t| (t, t.column(source))) {
                 Some((_, Some(copied))) if !is_copyable(&copied.ty, ty) => {
@@ -202,6 +218,93 @@ impl Fill {
                 ty: ty.clone(),
                 misfit,
             })
+    }
+}
+
+/// The SQL of the current time for a date or time column, the same on SQLite and
+/// PostgreSQL; `None` for other types.
+fn current_time(ty: &ColumnType) -> Option<&'static str> {
+    match ty {
+        ColumnType::Date => Some("CURRENT_DATE"),
+        ColumnType::Time => Some("CURRENT_TIME"),
+        ColumnType::Timestamp | ColumnType::TimestampTz => Some("CURRENT_TIMESTAMP"),
+        _ => None,
+    }
+}
+
+/// The ISO 8601 form a date or time column takes, and its check; `None` for other types.
+#[allow(clippy::type_complexity)]
+fn iso8601_form(ty: &ColumnType) -> Option<(&'static str, fn(&str) -> bool)> {
+    match ty {
+        ColumnType::Date => Some(("YYYY-MM-DD", |s| iso_date(s).is_some())),
+        ColumnType::Time => Some(("HH:MM:SS", |s| iso_time(s).is_some())),
+        ColumnType::Timestamp | ColumnType::TimestampTz => Some((
+            "YYYY-MM-DDTHH:MM:SS, with a zone such as Z or +02:00 or none",
+            iso_timestamp,
+        )),
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DD` with a real month and day; what follows it.
+fn iso_date(s: &str) -> Option<&str> {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let (year, rest) = (s.get(..4)?, s.get(4..)?);
+    let (month, rest) = (rest.strip_prefix('-')?.get(..2)?, rest.get(3..)?);
+    let (day, rest) = (rest.strip_prefix('-')?.get(..2)?, rest.get(3..)?);
+    if !(digits(year) && digits(month) && digits(day)) {
+        return None;
+    }
+    let (year, month, day): (u32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&day).then_some(rest)
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`; what follows it.
+fn iso_time(s: &str) -> Option<&str> {
+    /// Two digits at the start of `t`, at most `max`; what follows them.
+    fn two(t: &str, max: u32) -> Option<&str> {
+        let digits = t
+            .get(..2)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
+        (digits.parse::<u32>().ok()? <= max).then(|| &t[2..])
+    }
+    let rest = two(s, 23)?.strip_prefix(':')?;
+    let mut rest = two(rest, 59)?;
+    if let Some(seconds) = rest.strip_prefix(':') {
+        rest = two(seconds, 60)?;
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return None;
+            }
+            rest = &fraction[digits..];
+        }
+    }
+    Some(rest)
+}
+
+/// A date, `T` or a space, a time, and an optional zone (`Z`, `+02`, `+02:00`, `-0530`).
+fn iso_timestamp(s: &str) -> bool {
+    let Some(rest) = iso_date(s) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(['T', ' ']).and_then(iso_time) else {
+        return false;
+    };
+    let zone = rest.strip_prefix(['+', '-']).map(|z| z.replace(':', ""));
+    match (rest, zone) {
+        ("" | "Z" | "z", _) => true,
+        (_, Some(zone)) => [2, 4].contains(&zone.len()) && zone.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
     }
 }
 
@@ -253,10 +356,16 @@ impl DefaultValue {
                 Ok(_) => Ok(self.clone()),
                 Err(error) => Err(Misfit::NotJson(error.to_string())),
             },
-            (
-                T::Text | T::Date | T::Time | T::Timestamp | T::TimestampTz | T::Uuid,
-                D::String(_),
-            ) => Ok(self.clone()),
+            (T::Date | T::Time | T::Timestamp | T::TimestampTz, D::String(s)) => {
+                match iso8601_form(ty).filter(|(_, valid)| !valid(s)) {
+                    Some((form, _)) => Err(Misfit::NotIso8601 {
+                        ty: ty.clone(),
+                        form,
+                    }),
+                    None => Ok(self.clone()),
+                }
+            }
+            (T::Text | T::Uuid, D::String(_)) => Ok(self.clone()),
             // Each type says above what it takes; the other literals are the wrong kind.
             (T::Boolean, _)
             | (T::SmallInt | T::Integer | T::BigInt | T::Real | T::Double | T::Decimal { .. }, _)
@@ -494,6 +603,68 @@ mod tests {
         assert_eq!(
             read("x", T::Custom("citext".into())),
             Ok(D::String("x".into()))
+        );
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    fn read(text: &str, ty: ColumnType) -> Result<Fill, FillError> {
+        Fill::parse_for(text, &ty, None)
+    }
+
+    #[test]
+    fn dates_and_times_are_iso_8601_or_now() {
+        use ColumnType as T;
+        for (text, ty) in [
+            ("2026-12-02", T::Date),
+            ("'2024-02-29'", T::Date),
+            ("23:59", T::Time),
+            ("07:30:00.250", T::Time),
+            ("2026-12-02T16:05:59", T::Timestamp),
+            ("2026-12-02 16:05:59.5", T::Timestamp),
+            ("2026-12-02T16:05:59Z", T::TimestampTz),
+            ("2026-12-02T16:05:59+02:00", T::TimestampTz),
+            ("2026-12-02 16:05:59-0530", T::TimestampTz),
+        ] {
+            assert!(
+                matches!(
+                    read(text, ty.clone()),
+                    Ok(Fill::Value(DefaultValue::String(_)))
+                ),
+                "{text} for {ty}"
+            );
+        }
+        for (text, ty) in [
+            ("2026-13-01", T::Date),
+            ("2023-02-29", T::Date),
+            ("yesterday", T::Date),
+            ("24:00", T::Time),
+            ("12:5", T::Time),
+            ("2026-12-02", T::Timestamp),
+            ("2026-12-02T16:05:59 CET", T::TimestampTz),
+            ("now()", T::TimestampTz),
+        ] {
+            let error = read(text, ty.clone()).unwrap_err().to_string();
+            assert!(
+                error.contains("write it as ISO 8601"),
+                "{text} for {ty}: {error}"
+            );
+        }
+        assert_eq!(
+            read("now", T::TimestampTz),
+            Ok(Fill::Value(DefaultValue::Sql("CURRENT_TIMESTAMP".into())))
+        );
+        assert_eq!(
+            read("@now", T::Date),
+            Ok(Fill::Value(DefaultValue::Sql("CURRENT_DATE".into())))
+        );
+        assert_eq!(
+            read("now", T::Text),
+            Ok(Fill::Value(DefaultValue::String("now".into()))),
+            "text stays text"
         );
     }
 }
