@@ -33,6 +33,7 @@ pub mod migration;
 pub mod migrator;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod registry;
 #[doc(hidden)]
 pub mod runner;
 #[cfg(feature = "sqlite")]
@@ -54,6 +55,7 @@ pub use migration::{MigrationTrait, Plan};
 pub use migrator::{
     Event, MigrationStatus, Migrator, Report, Revert, RunError, RunOptions, State, Undo,
 };
+pub use registry::Registered;
 pub use sync::{SyncOptions, SyncReport};
 pub use url::DatabaseUrl;
 pub use value::Value;
@@ -61,6 +63,6 @@ pub use value::Value;
 /// Items the code that `#[derive(Entity)]` generates refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use entmig_schema::__private::inventory;
-    pub use entmig_schema::Registration;
+    pub use crate::registry::Registration;
+    pub use inventory;
 }
