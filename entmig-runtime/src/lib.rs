@@ -39,6 +39,7 @@ pub mod runner;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod sync;
+mod table_def;
 mod url;
 mod value;
 
@@ -64,5 +65,7 @@ pub use value::Value;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
+    pub use crate::table_def::{ForeignKeyDef, TABLE, TableDef};
+    pub use entmig_schema::{Entity, ReferentialAction, Table};
     pub use inventory;
 }

@@ -4,13 +4,16 @@
 //! It lives in the runtime, not in entmig-schema, because a registry filled by the linker is
 //! global state, and entmig-schema stays pure.
 
-use entmig_schema::{Schema, Table};
+use entmig_schema::Schema;
+
+use crate::table_def::TableDef;
 
 /// An entity linked into the binary, registered by `#[derive(Entity)]` through `inventory`.
 #[doc(hidden)]
 pub struct Registration {
-    /// The entity's [`Entity::table`](entmig_schema::Entity::table).
-    pub table: fn() -> Table,
+    /// The description of the entity's table, the one its
+    /// [`Entity::table`](entmig_schema::Entity::table) turns into a `Table`.
+    pub table: &'static TableDef,
     /// The entity's type name, for messages.
     pub type_name: &'static str,
 }
@@ -40,6 +43,6 @@ pub trait Registered {
 
 impl Registered for Schema {
     fn registered() -> Schema {
-        Schema::from_tables(inventory::iter::<Registration>().map(|r| (r.table)()))
+        Schema::from_tables(inventory::iter::<Registration>().map(|r| r.table.to_table()))
     }
 }
