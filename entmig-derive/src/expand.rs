@@ -1,42 +1,47 @@
-//! Generation: the parsed entity becomes an `impl Entity` that builds its table.
+//! Generation: the parsed entity becomes a `static` description of its table, an
+//! `impl Entity` that hands it to the runtime, and a registration.
 
-use entmig_schema::column_type::Shape;
 use entmig_schema::parser::{self, EntityDef, ForeignKeyDef, ReferenceTarget};
-use entmig_schema::{Column, ColumnType, DefaultValue, Index, ReferentialAction, Table};
+use entmig_schema::{DefaultValue, ForeignKey, ReferentialAction, snapshot};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{DeriveInput, LitStr};
 
 /// The `impl Entity` and the registration, or every error of the struct.
+///
+/// The table is a `static` description (`__private::TableDef`, mostly the table's snapshot
+/// text) that one function of the runtime turns into a `Table`: data costs the user's compiler
+/// far less than code that builds the same table field by field. Inside the `const _` block the
+/// runtime's `__private` module is imported once as `__entmig`, so paths stay short and still
+/// absolute (and honour `crate = ".."`).
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let entity = parser::parse_entity(input)?;
     let krate = crate_path(&entity);
     let ident = &entity.ident;
+    let type_name = ident.to_string();
     let table_name = &entity.table.name;
     let primary_key = &entity.table.primary_key;
-    let table = table(&entity.table, &krate);
-    let foreign_keys = entity.foreign_keys.iter().map(|fk| foreign_key(fk, &krate));
+    let table = table(&entity, &krate);
     let key_checks = entity
         .foreign_keys
         .iter()
         .filter_map(|fk| key_check(fk, &krate));
     Ok(quote! {
         const _: () = {
+            use #krate::__private as __entmig;
+            static __ENTMIG_TABLE: __entmig::TableDef = #table;
             #[automatically_derived]
-            impl #krate::Entity for #ident {
+            impl __entmig::Entity for #ident {
                 const TABLE: &'static ::core::primitive::str = #table_name;
                 const PRIMARY_KEY: &'static [&'static ::core::primitive::str] = &[#(#primary_key),*];
-                fn table() -> #krate::Table {
-                    let mut table = #table;
-                    #(table.foreign_keys.push(#foreign_keys);)*
-                    table.sort();
-                    table
+                fn table() -> __entmig::Table {
+                    __ENTMIG_TABLE.to_table()
                 }
             }
-            #krate::__private::inventory::submit! {
-                #krate::__private::Registration {
-                    table: <#ident as #krate::Entity>::table,
-                    type_name: ::core::stringify!(#ident),
+            __entmig::inventory::submit! {
+                __entmig::Registration {
+                    table: &__ENTMIG_TABLE,
+                    type_name: #type_name,
                 }
             }
             #(#key_checks)*
@@ -112,130 +117,57 @@ fn crate_path(entity: &EntityDef) -> TokenStream {
     }
 }
 
-/// A `String` from a literal. Spelled out in full, as every call in the generated code, so it
-/// compiles beside a user's own `String` or `From` and inside `#[no_implicit_prelude]`.
-fn string(s: &str) -> TokenStream {
-    quote!(<::std::string::String as ::core::convert::From<&::core::primitive::str>>::from(#s))
-}
-
-fn strings(items: &[String]) -> TokenStream {
-    let items = items.iter().map(|s| string(s));
-    quote!(::std::vec![#(#items),*])
-}
-
-fn option_string(value: &Option<String>) -> TokenStream {
-    match value {
-        Some(s) => {
-            let s = string(s);
-            quote!(::core::option::Option::Some(#s))
-        }
-        None => quote!(::core::option::Option::None),
+/// The `TableDef` literal: the table as the snapshot module's text, and beside it what that
+/// text cannot say: foreign keys to other entities (their constants, known only when the
+/// user's crate compiles) and float defaults that are not finite. Only what differs from the
+/// runtime's `TABLE` (nothing beside the text) is written: every token costs the user's build,
+/// once per entity, and mostly in this macro, which runs unoptimised in debug builds.
+fn table(entity: &EntityDef, krate: &TokenStream) -> TokenStream {
+    let mut table = entity.table.clone();
+    let mut to_entities = Vec::new();
+    for fk in &entity.foreign_keys {
+        let (referenced_table, referenced_columns) = match &fk.target {
+            ReferenceTarget::Table { table, columns } => (table.clone(), columns.clone()),
+            ReferenceTarget::Entity(path) if path.is_ident("Self") => {
+                (entity.table.name.clone(), entity.table.primary_key.clone())
+            }
+            ReferenceTarget::Entity(path) => {
+                to_entities.push(foreign_key(fk, path, krate));
+                continue;
+            }
+        };
+        table.foreign_keys.push(ForeignKey {
+            name: fk.name.clone(),
+            columns: fk.columns.clone(),
+            referenced_table,
+            referenced_columns,
+            on_delete: fk.on_delete,
+            on_update: fk.on_update,
+        });
     }
-}
-
-fn table(table: &Table, krate: &TokenStream) -> TokenStream {
-    let name = string(&table.name);
-    let columns = table.columns.iter().map(|c| column(c, krate));
-    let primary_key = strings(&table.primary_key);
-    let indexes = table.indexes.iter().map(|i| index(i, krate));
-    let renamed_from = option_string(&table.renamed_from);
-    quote! {
-        #krate::Table {
-            name: #name,
-            columns: ::std::vec![#(#columns),*],
-            primary_key: #primary_key,
-            indexes: ::std::vec![#(#indexes),*],
-            foreign_keys: ::std::vec::Vec::new(),
-            renamed_from: #renamed_from,
-        }
-    }
-}
-
-fn column(column: &Column, krate: &TokenStream) -> TokenStream {
-    let name = string(&column.name);
-    let ty = column_type(&column.ty, krate);
-    let nullable = column.nullable;
-    let default = match &column.default {
-        Some(default) => {
-            let default = default_value(default, krate);
-            quote!(::core::option::Option::Some(#default))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let auto_increment = column.auto_increment;
-    let renamed_from = option_string(&column.renamed_from);
-    quote! {
-        #krate::Column {
-            name: #name,
-            ty: #ty,
-            nullable: #nullable,
-            default: #default,
-            auto_increment: #auto_increment,
-            renamed_from: #renamed_from,
+    let mut float_defaults = Vec::new();
+    for (index, column) in table.columns.iter_mut().enumerate() {
+        if let Some(DefaultValue::Float(f)) = &mut column.default {
+            if !f.is_finite() {
+                let bits = f.to_bits();
+                float_defaults.push(quote!((#index, #bits)));
+                *f = 0.0;
+            }
         }
     }
-}
-
-fn option_u32(value: Option<u32>) -> TokenStream {
-    match value {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
+    let text = snapshot::table_to_string(&table);
+    let mut fields = quote!(text: #text,);
+    if !to_entities.is_empty() {
+        fields.extend(quote!(foreign_keys: &[#(#to_entities),*],));
     }
-}
-
-/// Mirrors `column_type` of cargo-entmig's `codegen::source`, which writes the same value as
-/// text: a plain type by its variant's name from the table, the others with their parameters.
-fn column_type(ty: &ColumnType, krate: &TokenStream) -> TokenStream {
-    let t = quote!(#krate::ColumnType);
-    match ty.shape() {
-        Shape::Plain(names) => {
-            let variant = proc_macro2::Ident::new(names.variant, proc_macro2::Span::call_site());
-            quote!(#t::#variant)
-        }
-        Shape::Decimal { precision, scale } => {
-            let precision = option_u32(precision);
-            let scale = option_u32(scale);
-            quote!(#t::Decimal { precision: #precision, scale: #scale })
-        }
-        Shape::Varchar(n) => quote!(#t::Varchar(#n)),
-        Shape::Custom(name) => {
-            let name = string(name);
-            quote!(#t::Custom(#name))
-        }
+    if !float_defaults.is_empty() {
+        fields.extend(quote!(float_defaults: &[#(#float_defaults),*],));
     }
+    quote!(__entmig::TableDef { #fields ..__entmig::TABLE })
 }
 
-fn default_value(default: &DefaultValue, krate: &TokenStream) -> TokenStream {
-    let d = quote!(#krate::DefaultValue);
-    match default {
-        DefaultValue::String(s) => {
-            let s = string(s);
-            quote!(#d::String(#s))
-        }
-        DefaultValue::Integer(i) => quote!(#d::Integer(#i)),
-        DefaultValue::Float(f) => {
-            // Rebuilt from its bits, so the value is exact and NaN or infinity cannot break
-            // the generated code.
-            let bits = f.to_bits();
-            quote!(#d::Float(::core::primitive::f64::from_bits(#bits)))
-        }
-        DefaultValue::Bool(b) => quote!(#d::Bool(#b)),
-        DefaultValue::Sql(sql) => {
-            let sql = string(sql);
-            quote!(#d::Sql(#sql))
-        }
-    }
-}
-
-fn index(index: &Index, krate: &TokenStream) -> TokenStream {
-    let name = string(&index.name);
-    let columns = strings(&index.columns);
-    let unique = index.unique;
-    quote!(#krate::Index { name: #name, columns: #columns, unique: #unique })
-}
-
-fn action(action: ReferentialAction, krate: &TokenStream) -> TokenStream {
-    let a = quote!(#krate::ReferentialAction);
+fn action(action: ReferentialAction) -> TokenStream {
+    let a = quote!(__entmig::ReferentialAction);
     match action {
         ReferentialAction::NoAction => quote!(#a::NoAction),
         ReferentialAction::Restrict => quote!(#a::Restrict),
@@ -245,34 +177,18 @@ fn action(action: ReferentialAction, krate: &TokenStream) -> TokenStream {
     }
 }
 
-fn foreign_key(fk: &ForeignKeyDef, krate: &TokenStream) -> TokenStream {
-    let name = string(&fk.name);
-    let columns = strings(&fk.columns);
-    let (referenced_table, referenced_columns) = match &fk.target {
-        ReferenceTarget::Table { table, columns } => (string(table), strings(columns)),
-        ReferenceTarget::Entity(path) => {
-            let from = quote! {
-                <::std::string::String as ::core::convert::From<&::core::primitive::str>>::from
-            };
-            (
-                quote!(#from(<#path as #krate::Entity>::TABLE)),
-                quote! {
-                    ::core::iter::Iterator::collect(::core::iter::Iterator::map(
-                        ::core::iter::IntoIterator::into_iter(<#path as #krate::Entity>::PRIMARY_KEY),
-                        |column: &&::core::primitive::str| #from(*column),
-                    ))
-                },
-            )
-        }
-    };
-    let on_delete = action(fk.on_delete, krate);
-    let on_update = action(fk.on_update, krate);
+/// A `ForeignKeyDef` literal for a key to another entity: its `TABLE` and `PRIMARY_KEY`.
+fn foreign_key(fk: &ForeignKeyDef, path: &syn::Path, krate: &TokenStream) -> TokenStream {
+    let name = &fk.name;
+    let columns = &fk.columns;
+    let on_delete = action(fk.on_delete);
+    let on_update = action(fk.on_update);
     quote! {
-        #krate::ForeignKey {
+        __entmig::ForeignKeyDef {
             name: #name,
-            columns: #columns,
-            referenced_table: #referenced_table,
-            referenced_columns: #referenced_columns,
+            columns: &[#(#columns),*],
+            referenced_table: <#path as #krate::Entity>::TABLE,
+            referenced_columns: <#path as #krate::Entity>::PRIMARY_KEY,
             on_delete: #on_delete,
             on_update: #on_update,
         }

@@ -10,7 +10,7 @@ use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
 /// Implements `entmig_runtime::Entity` for a struct with named fields and registers it, so that
-/// `Schema::registered()` finds it. See the README for the `#[entmig(..)]` attributes.
+/// `Schema::registered()` (`entmig_runtime::Registered`) finds it. See the README for the `#[entmig(..)]` attributes.
 #[proc_macro_derive(Entity, attributes(entmig))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -33,11 +33,13 @@ pub mod migration;
 pub mod migrator;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod registry;
 #[doc(hidden)]
 pub mod runner;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod sync;
+mod table_def;
 mod url;
 mod value;
 
@@ -54,6 +56,7 @@ pub use migration::{MigrationTrait, Plan};
 pub use migrator::{
     Event, MigrationStatus, Migrator, Preview, Report, Revert, RunError, RunOptions, State,
 };
+pub use registry::Registered;
 pub use sync::{SyncOptions, SyncReport};
 pub use url::DatabaseUrl;
 pub use value::Value;
@@ -61,6 +64,8 @@ pub use value::Value;
 /// Items the code that `#[derive(Entity)]` generates refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use entmig_schema::__private::inventory;
-    pub use entmig_schema::Registration;
+    pub use crate::registry::Registration;
+    pub use crate::table_def::{ForeignKeyDef, TABLE, TableDef};
+    pub use entmig_schema::{Entity, ReferentialAction, Table};
+    pub use inventory;
 }

@@ -1,6 +1,7 @@
-//! The `Entity` trait that `#[derive(Entity)]` implements, and the ways to gather entities into
-//! a [`Schema`]: a tuple of types ([`Schema::of`]) or every entity linked into the binary
-//! ([`Schema::registered`]).
+//! The `Entity` trait that `#[derive(Entity)]` implements, and the way to gather entities into
+//! a [`Schema`]: a tuple of types ([`Schema::of`]). Every entity linked into the binary is the
+//! runtime's `Schema::registered()`: a link-time registry is global state, which this crate
+//! does not hold.
 
 use crate::model::{Schema, Table};
 
@@ -76,17 +77,6 @@ tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
 tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
 tuple_entity_set!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);
 
-/// An entity linked into the binary, registered by `#[derive(Entity)]` through `inventory`.
-#[doc(hidden)]
-pub struct Registration {
-    /// The entity's [`Entity::table`].
-    pub table: fn() -> Table,
-    /// The entity's type name, for messages.
-    pub type_name: &'static str,
-}
-
-inventory::collect!(Registration);
-
 impl Schema {
     /// The schema of a set of entities: one type, or a tuple of up to 16.
     ///
@@ -104,13 +94,5 @@ impl Schema {
         let mut tables = Vec::new();
         T::tables(&mut tables);
         Schema::from_tables(tables)
-    }
-
-    /// The schema of every `#[derive(Entity)]` type linked into the running binary.
-    ///
-    /// Linking is the linker's choice: an entity in a crate the binary never refers to may be
-    /// left out. Where that matters, name the entities with [`Schema::of`].
-    pub fn registered() -> Schema {
-        Schema::from_tables(inventory::iter::<Registration>().map(|r| (r.table)()))
     }
 }

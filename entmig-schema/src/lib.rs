@@ -28,7 +28,7 @@ pub mod render;
 pub mod snapshot;
 
 pub use diff::{Diff, PossibleRename, diff, diff_accepting};
-pub use entity::{Entity, EntitySet, Registration};
+pub use entity::{Entity, EntitySet};
 pub use literal::{FillError, Misfit, is_copyable};
 pub use model::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
@@ -40,8 +40,3 @@ pub use redact::redact;
 pub use render::{
     Backend, RenderError, RenderedOp, RenderedRun, Runs, render, render_into, render_op, render_run,
 };
-
-#[doc(hidden)]
-pub mod __private {
-    pub use inventory;
-}

@@ -156,6 +156,30 @@ pub fn from_str(text: &str) -> Result<Schema, SnapshotError> {
     read(text).map(|snapshot| snapshot.schema)
 }
 
+/// One table in the JSON form of a snapshot's tables, on one line and with its rename hints:
+/// the text `#[derive(Entity)]` compiles into a binary, read back by [`table_from_str`]. So
+/// the table a binary holds is written and read by the same code as the snapshot the CLI keeps.
+///
+/// JSON has no infinite floats: a `DefaultValue::Float` that is not finite is written as
+/// `null` and does not read back, in a table as in a snapshot (the derive carries such
+/// defaults beside the text).
+///
+/// ```
+/// use entmig_schema::{Column, ColumnType, Table, snapshot};
+/// let mut table = Table::new("tags").with_column(Column::new("id", ColumnType::BigInt));
+/// table.renamed_from = Some("labels".into());
+/// let text = snapshot::table_to_string(&table);
+/// assert_eq!(snapshot::table_from_str(&text).unwrap(), table);
+/// ```
+pub fn table_to_string(table: &Table) -> String {
+    serde_json::to_string(table).unwrap_or_default()
+}
+
+/// The table of [`table_to_string`]'s text.
+pub fn table_from_str(text: &str) -> Result<Table, SnapshotError> {
+    Ok(serde_json::from_str(text)?)
+}
+
 /// The tables as stored: without rename hints, sorted.
 fn canonical(schema: &Schema) -> Vec<Table> {
     let mut tables: Vec<Table> = schema.without_hints().tables.into_values().collect();

@@ -2,7 +2,9 @@
 //! parser returns for the same struct's source text, so the derive and the CLI's collector
 //! cannot disagree.
 
-use entmig_runtime::{ColumnType, DefaultValue, Entity, ReferentialAction, Schema, Table};
+use entmig_runtime::{
+    ColumnType, DefaultValue, Entity, ReferentialAction, Registered, Schema, Table,
+};
 
 /// Defines the entities and keeps their source text, so the test can hand the very same
 /// tokens to the parser.

@@ -2,7 +2,7 @@
 //! invariants between its entities, its migrations and its snapshot.
 
 use blog::entities::{Comment, Post, PostTag, Tag, User};
-use entmig_runtime::{Database, Schema, SyncOptions, Value, snapshot};
+use entmig_runtime::{Database, Registered, Schema, SyncOptions, Value, snapshot};
 
 fn entities() -> Schema {
     Schema::of::<(User, Post, Comment, Tag, PostTag)>()
