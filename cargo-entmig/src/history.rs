@@ -362,22 +362,21 @@ fn read_modules(mod_rs: &Path) -> Result<Vec<String>> {
     }
     let file = syn::parse_file(&text).map_err(|e| Error::syn(mod_rs, &e))?;
     for item in &file.items {
-        if let Item::Macro(item) = item {
-            if item
+        if let Item::Macro(item) = item
+            && item
                 .mac
                 .path
                 .segments
                 .last()
                 .is_some_and(|s| s.ident == "migrations")
-            {
-                let list = item
-                    .mac
-                    .parse_body_with(Punctuated::<Ident, Token![,]>::parse_terminated)
-                    .map_err(|e| Error::syn(mod_rs, &e))?;
-                let mut modules: Vec<String> = list.iter().map(ToString::to_string).collect();
-                modules.sort();
-                return Ok(modules);
-            }
+        {
+            let list = item
+                .mac
+                .parse_body_with(Punctuated::<Ident, Token![,]>::parse_terminated)
+                .map_err(|e| Error::syn(mod_rs, &e))?;
+            let mut modules: Vec<String> = list.iter().map(ToString::to_string).collect();
+            modules.sort();
+            return Ok(modules);
         }
     }
     Err(Error::msg(format!(

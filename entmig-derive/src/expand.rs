@@ -147,12 +147,12 @@ fn table(entity: &EntityDef, krate: &TokenStream) -> TokenStream {
     }
     let mut float_defaults = Vec::new();
     for (index, column) in table.columns.iter_mut().enumerate() {
-        if let Some(DefaultValue::Float(f)) = &mut column.default {
-            if !f.is_finite() {
-                let bits = f.to_bits();
-                float_defaults.push(quote!((#index, #bits)));
-                *f = 0.0;
-            }
+        if let Some(DefaultValue::Float(f)) = &mut column.default
+            && !f.is_finite()
+        {
+            let bits = f.to_bits();
+            float_defaults.push(quote!((#index, #bits)));
+            *f = 0.0;
         }
     }
     let text = snapshot::table_to_string(&table);

@@ -59,15 +59,14 @@ fn connect() -> Result<Database, String> {
         if !message.contains(&shown) {
             message = format!("{message} (database {shown})");
         }
-        if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(&url) {
-            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-                if !folder.is_dir() {
-                    message = format!(
-                        "{message}; the folder {} does not exist: create it, or correct the path",
-                        folder.display()
-                    );
-                }
-            }
+        if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(&url)
+            && let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
+            && !folder.is_dir()
+        {
+            message = format!(
+                "{message}; the folder {} does not exist: create it, or correct the path",
+                folder.display()
+            );
         }
         message
     })

@@ -90,11 +90,11 @@ impl Diff {
                 column: c,
                 fill,
             } = op
+                && t == table
+                && c.name == column
             {
-                if t == table && c.name == column {
-                    *fill = Some(value);
-                    return true;
-                }
+                *fill = Some(value);
+                return true;
             }
         }
         false
@@ -177,18 +177,17 @@ fn renames(from: &Schema, to: &Schema) -> Vec<Op> {
     let mut ops = Vec::new();
     let mut table_map: BTreeMap<&str, &str> = BTreeMap::new(); // to-name -> from-name
     for table in to.tables.values() {
-        if let Some(old) = &table.renamed_from {
-            if from.tables.contains_key(old)
-                && !from.tables.contains_key(&table.name)
-                && !to.tables.contains_key(old)
-                && !table_map.values().any(|v| v == old)
-            {
-                table_map.insert(&table.name, old);
-                ops.push(Op::RenameTable {
-                    from: old.clone(),
-                    to: table.name.clone(),
-                });
-            }
+        if let Some(old) = &table.renamed_from
+            && from.tables.contains_key(old)
+            && !from.tables.contains_key(&table.name)
+            && !to.tables.contains_key(old)
+            && !table_map.values().any(|v| v == old)
+        {
+            table_map.insert(&table.name, old);
+            ops.push(Op::RenameTable {
+                from: old.clone(),
+                to: table.name.clone(),
+            });
         }
     }
     for table in to.tables.values() {
@@ -201,18 +200,17 @@ fn renames(from: &Schema, to: &Schema) -> Vec<Op> {
         };
         let mut taken: BTreeSet<&str> = BTreeSet::new();
         for column in &table.columns {
-            if let Some(old) = &column.renamed_from {
-                if old_table.column(old).is_some()
-                    && old_table.column(&column.name).is_none()
-                    && table.column(old).is_none()
-                    && taken.insert(old)
-                {
-                    ops.push(Op::RenameColumn {
-                        table: table.name.clone(),
-                        from: old.clone(),
-                        to: column.name.clone(),
-                    });
-                }
+            if let Some(old) = &column.renamed_from
+                && old_table.column(old).is_some()
+                && old_table.column(&column.name).is_none()
+                && table.column(old).is_none()
+                && taken.insert(old)
+            {
+                ops.push(Op::RenameColumn {
+                    table: table.name.clone(),
+                    from: old.clone(),
+                    to: column.name.clone(),
+                });
             }
         }
     }

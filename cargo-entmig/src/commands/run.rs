@@ -27,10 +27,9 @@ pub(super) fn run(cx: &mut Context<'_>, args: &RunArgs) -> Result<()> {
                 .status(&target.url)?
                 .iter()
                 .any(|m| !m.state.is_recorded())
+            && let Some(path) = runner.backup(&target.url)?
         {
-            if let Some(path) = runner.backup(&target.url)? {
-                out.status("Backed up", &format!("{} to {path}", target.name));
-            }
+            out.status("Backed up", &format!("{} to {path}", target.name));
         }
         let request = Request::Run { force: args.force };
         let outcome = match runner.apply(&request, &target.url, progress(out))? {

@@ -51,21 +51,21 @@ pub(crate) fn entity(cx: &mut Ctxt, input: &DeriveInput) -> Option<EntityDef> {
     }
     let mut table = Table::new(&table_name);
     table.renamed_from = container.renamed_from.as_ref().map(|r| r.value.clone());
-    if let Some(renamed) = &container.renamed_from {
-        if renamed.value == table_name {
-            cx.error(
-                renamed.span,
-                format!("`renamed_from` names the table's current name `{table_name}`; remove it"),
-            );
-        }
+    if let Some(renamed) = &container.renamed_from
+        && renamed.value == table_name
+    {
+        cx.error(
+            renamed.span,
+            format!("`renamed_from` names the table's current name `{table_name}`; remove it"),
+        );
     }
 
     let mut columns: Vec<(usize, Column)> = Vec::new();
     for (i, field) in fields.iter().enumerate() {
-        if !skipped(cx, field) {
-            if let Some(column) = column(cx, field) {
-                columns.push((i, column));
-            }
+        if !skipped(cx, field)
+            && let Some(column) = column(cx, field)
+        {
+            columns.push((i, column));
         }
     }
     check_unique_names(cx, &fields, &columns);
@@ -200,18 +200,18 @@ fn column(cx: &mut Ctxt, field: &FieldInfo) -> Option<Column> {
     let ty = column_type(cx, field)?;
 
     let nullable = field.mapped.nullable || a.nullable.is_some();
-    if let Some(pk) = a.primary_key {
-        if nullable {
-            let cause = if field.mapped.nullable {
-                "its type is an `Option`"
-            } else {
-                "it is marked `nullable`"
-            };
-            cx.error(
+    if let Some(pk) = a.primary_key
+        && nullable
+    {
+        let cause = if field.mapped.nullable {
+            "its type is an `Option`"
+        } else {
+            "it is marked `nullable`"
+        };
+        cx.error(
                 pk,
                 format!("a primary key column cannot be NULL, but `{}` is nullable because {cause}; remove one of them", field.rust_name),
             );
-        }
     }
 
     let default = match (&a.default, &a.default_sql) {
@@ -234,13 +234,13 @@ fn column(cx: &mut Ctxt, field: &FieldInfo) -> Option<Column> {
         (None, None) => None,
     };
 
-    if let Some(renamed) = &a.renamed_from {
-        if renamed.value == name {
-            cx.error(
-                renamed.span,
-                format!("`renamed_from` names the column's current name `{name}`; remove it"),
-            );
-        }
+    if let Some(renamed) = &a.renamed_from
+        && renamed.value == name
+    {
+        cx.error(
+            renamed.span,
+            format!("`renamed_from` names the column's current name `{name}`; remove it"),
+        );
     }
 
     Some(Column {
@@ -567,11 +567,11 @@ fn indexes(
             );
             continue;
         }
-        if let Some(unique) = a.unique {
-            if key == [column.name.clone()] {
-                cx.error(unique, "the primary key is already unique; remove `unique`");
-                continue;
-            }
+        if let Some(unique) = a.unique
+            && key == [column.name.clone()]
+        {
+            cx.error(unique, "the primary key is already unique; remove `unique`");
+            continue;
         }
         for (span, unique) in [(a.unique, true), (a.index, false)] {
             if let Some(span) = span {

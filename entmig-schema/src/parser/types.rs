@@ -107,15 +107,15 @@ fn scalar(ty: &Type) -> Result<ColumnType, String> {
             return Ok(column.clone());
         }
     }
-    if let Some(inner) = generic_of(ty, "Box", &["std::boxed", "alloc::boxed"]) {
-        if matches!(inner, Type::Path(p) if p.path.is_ident("str")) {
-            return Ok(ColumnType::Text);
-        }
+    if let Some(inner) = generic_of(ty, "Box", &["std::boxed", "alloc::boxed"])
+        && matches!(inner, Type::Path(p) if p.path.is_ident("str"))
+    {
+        return Ok(ColumnType::Text);
     }
-    if let Some(inner) = generic_of(ty, "Vec", &["std::vec", "alloc::vec"]) {
-        if matches!(inner, Type::Path(p) if path_is(&p.path, "u8", PRIMITIVE)) {
-            return Ok(ColumnType::Bytes);
-        }
+    if let Some(inner) = generic_of(ty, "Vec", &["std::vec", "alloc::vec"])
+        && matches!(inner, Type::Path(p) if path_is(&p.path, "u8", PRIMITIVE))
+    {
+        return Ok(ColumnType::Bytes);
     }
     if let Some(zone) = generic_of(ty, "DateTime", &["chrono"]) {
         let Type::Path(zone) = zone else {

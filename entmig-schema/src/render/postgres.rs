@@ -113,10 +113,10 @@ pub(super) fn render(op: &Op, before: Option<&Table>) -> RenderedOp {
             if changes.auto_increment.as_ref().is_some_and(|c| c.from) {
                 statements.push(step("DROP IDENTITY"));
             }
-            if let Some(change) = &changes.default {
-                if change.from.is_some() {
-                    statements.push(step("DROP DEFAULT"));
-                }
+            if let Some(change) = &changes.default
+                && change.from.is_some()
+            {
+                statements.push(step("DROP DEFAULT"));
             }
             if let Some(change) = &changes.ty {
                 let ty = type_name(&change.to, b);

@@ -55,10 +55,10 @@ pub fn default_value(expr: &str, ty: &ColumnType) -> Option<DefaultValue> {
         return Some(DefaultValue::Bool(text == "true"));
     }
     if let Some(inner) = string_literal(text, POSTGRES) {
-        if ty.is_numeric() {
-            if let Some(number) = number(&inner, ty) {
-                return Some(number);
-            }
+        if ty.is_numeric()
+            && let Some(number) = number(&inner, ty)
+        {
+            return Some(number);
         }
         return Some(DefaultValue::String(inner));
     }
@@ -71,10 +71,11 @@ pub fn default_value(expr: &str, ty: &ColumnType) -> Option<DefaultValue> {
 /// A number as the model holds it: a float for float columns and for text with a point or an
 /// exponent, an integer otherwise.
 fn number(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
-    if !ty.is_float() && !text.contains(['.', 'e', 'E']) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Some(DefaultValue::Integer(i));
-        }
+    if !ty.is_float()
+        && !text.contains(['.', 'e', 'E'])
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Some(DefaultValue::Integer(i));
     }
     let digits = text.strip_prefix('-').unwrap_or(text);
     if !digits.starts_with(|c: char| c.is_ascii_digit()) {
