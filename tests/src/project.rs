@@ -357,8 +357,12 @@ impl Project {
             // The crate's own target folder, not the one of this test run.
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("DATABASE_URL")
+            // Colour as a person's terminal has it: anstream colours a terminal in CI even
+            // with TERM=dumb.
             .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE");
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR")
+            .env_remove("CI");
         for (key, value) in self
             .env
             .iter()
