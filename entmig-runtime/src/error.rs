@@ -166,6 +166,25 @@ pub enum Error {
         /// The dropped column.
         column: String,
     },
+    /// Rows hold values that the column's new type cannot take (checked on SQLite the way
+    /// PostgreSQL's cast refuses them).
+    #[error(
+        "{count} row(s) of {table} hold a value in {column} that does not fit {ty} (for example \
+         {example}); nothing was changed. Change or delete those rows first, or convert them in a \
+         data step before this one"
+    )]
+    ValuesDoNotFit {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its new type.
+        ty: String,
+        /// How many rows.
+        count: i64,
+        /// One of the values, quoted as SQL.
+        example: String,
+    },
     /// After the change, rows point at rows that do not exist.
     #[error(
         "the change leaves {count} row(s) of {table} whose foreign key ({}) points at a missing row \

@@ -219,3 +219,113 @@ pub struct User {
     }
     assert_eq!(p.migrations().len(), 1, "nothing written");
 }
+
+const CODES: &str = r#"
+#[derive(Entity)]
+#[entmig(table = "codes")]
+pub struct Code {
+    #[entmig(primary_key)]
+    pub id: i64,
+    pub code: i16,
+}
+"#;
+
+#[test]
+fn a_narrowing_revert_is_refused_alike_on_both_backends_and_changes_nothing() {
+    for db in backends() {
+        let mut p = Project::new("narrow", CODES);
+        p.set_env("DATABASE_URL", db.url());
+        p.entmig(&["make", "init", "--no-input"]).ok();
+        p.entities(&CODES.replace("pub code: i16,", "pub code: String,"));
+        p.entmig(&["make", "widen", "--no-input"])
+            .ok()
+            .stderr_has(&["back from text to smallint, which fails"]);
+        p.entmig(&["run"]).ok();
+        let mut live = db.open();
+        live.execute(
+            "INSERT INTO codes (id, code) VALUES (1, '7'), (2, 'r3'), (3, 'x9')",
+            &[],
+        )
+        .unwrap();
+        // PostgreSQL's error comes with the statement on a line of its own.
+        let error = p.entmig(&["revert"]).fails().stderr;
+        assert!(
+            error.contains("failed at step 1 (alter column codes.code"),
+            "{error}"
+        );
+        match db.backend {
+            entmig_runtime::Backend::Sqlite => assert!(
+                error.contains("2 row(s) of codes hold a value in code that does not fit smallint (for example 'r3')"),
+                "{error}"
+            ),
+            entmig_runtime::Backend::Postgres => {
+                assert!(error.contains("invalid input syntax for type smallint"), "{error}")
+            }
+        }
+        // Rolled back: the column is still text and holds every row.
+        assert_eq!(
+            rows(&mut live, "SELECT code FROM codes ORDER BY id"),
+            ["7", "r3", "x9"],
+            "{:?}",
+            db.backend
+        );
+        // Once the rows fit, the same revert goes through on both.
+        live.execute("UPDATE codes SET code = '3' WHERE id > 1", &[])
+            .unwrap();
+        p.entmig(&["revert"]).ok();
+        assert_eq!(
+            rows(&mut live, "SELECT code FROM codes ORDER BY id"),
+            ["7", "3", "3"]
+        );
+    }
+}
+
+#[test]
+fn date_fills_are_iso_8601_or_now_on_both_backends() {
+    let notes = |extra: &str| {
+        format!(
+            "#[derive(Entity)]\n#[entmig(table = \"notes\")]\npub struct Note {{\n    #[entmig(primary_key)]\n    pub id: i64,\n{extra}}}\n"
+        )
+    };
+    for db in backends() {
+        let mut p = Project::new("dates", &notes(""));
+        p.set_env("DATABASE_URL", db.url());
+        p.entmig(&["make", "init", "--no-input"]).ok();
+        p.entmig(&["run"]).ok();
+        let mut live = db.open();
+        live.execute("INSERT INTO notes (id) VALUES (1)", &[])
+            .unwrap();
+        p.entities(&notes(
+            "    pub published_at: chrono::DateTime<chrono::Utc>,\n    pub due: chrono::NaiveDate,\n",
+        ));
+        let make = |fills: &[&str]| {
+            let mut args = vec!["make", "dates", "--no-input"];
+            for fill in fills {
+                args.extend(["--fill", fill]);
+            }
+            p.entmig(&args)
+        };
+        make(&["notes.published_at=yesterday", "notes.due=2026-12-02"]).error(&[
+            "--fill notes.published_at=yesterday",
+            "ISO 8601",
+            "`now`",
+        ]);
+        make(&["notes.published_at=now", "notes.due=2026-02-30"])
+            .error(&["--fill notes.due=2026-02-30", "ISO 8601"]);
+        make(&["notes.published_at=now", "notes.due=2026-12-02"]).ok();
+        p.entmig(&["run"]).ok();
+        let due = rows(&mut live, "SELECT CAST(due AS TEXT) FROM notes");
+        assert_eq!(due, ["2026-12-02"], "{:?}", db.backend);
+        // The current time, not the text `now`: a year of this century on both.
+        let year = rows(
+            &mut live,
+            match db.backend {
+                entmig_runtime::Backend::Sqlite => "SELECT strftime('%Y', published_at) FROM notes",
+                entmig_runtime::Backend::Postgres => {
+                    "SELECT CAST(EXTRACT(YEAR FROM published_at) AS TEXT) FROM notes"
+                }
+            },
+        );
+        assert!(year[0].starts_with("20"), "{:?}: {year:?}", db.backend);
+    }
+}

@@ -807,6 +807,9 @@ fn failing_op(ops: &[Op], error: &Error) -> Option<usize> {
             ops.iter()
                 .rposition(|op| columns.iter().any(|column| touches_column(op, column)))
         }
+        Error::ValuesDoNotFit { column, .. } => ops
+            .iter()
+            .rposition(|op| matches!(op, Op::AlterColumn { column: c, .. } if c == column)),
         Error::ForeignKeyViolation {
             parent, columns, ..
         } => ops

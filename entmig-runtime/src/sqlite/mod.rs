@@ -245,6 +245,21 @@ impl Driver for Sqlite {
     }
 
     fn run_rendered(&mut self, rendered: &RenderedOp) -> Result<()> {
+        for check in &rendered.checks {
+            let (count, example): (i64, Option<String>) = self
+                .connection
+                .query_row(&check.sql, [], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(|e| sql_error(&check.sql, &e))?;
+            if count > 0 {
+                return Err(Error::ValuesDoNotFit {
+                    table: check.table.clone(),
+                    column: check.column.clone(),
+                    ty: check.ty.to_string(),
+                    count,
+                    example: example.unwrap_or_default(),
+                });
+            }
+        }
         // A rebuild drops the table and with it its triggers: keep their SQL and run it again.
         let (triggers, columns) = match &rendered.rebuilds {
             Some(table) => (

@@ -73,6 +73,25 @@ pub struct RenderedOp {
     /// On SQLite, the table this op rebuilds (copies into a new table), if it does. A rebuild
     /// drops the table's triggers, so the runtime saves and recreates them around it.
     pub rebuilds: Option<String>,
+    /// On SQLite, checks that the rows' values fit the types the rebuild gives their columns,
+    /// to run before the statements: SQLite would copy `'r3'` into a `SMALLINT` column, where
+    /// PostgreSQL's cast refuses it, and one migration must mean one thing on both.
+    pub checks: Vec<FitCheck>,
+}
+
+/// A query that finds the rows whose value in `column` does not fit `ty`, the way
+/// PostgreSQL's cast to that type would refuse it: it gives their number and the smallest of
+/// their values, quoted (`NULL` when every row fits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FitCheck {
+    /// The table, as it is before the change.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// The type its values must fit.
+    pub ty: crate::model::ColumnType,
+    /// `SELECT count(*), min(quote(..)) FROM .. WHERE <does not fit>`.
+    pub sql: String,
 }
 
 /// Why ops could not be rendered.
@@ -229,6 +248,7 @@ pub fn render_run(
             RenderedOp {
                 statements: Vec::new(),
                 rebuilds: None,
+                checks: Vec::new(),
             },
         ));
     };

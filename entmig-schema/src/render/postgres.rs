@@ -185,5 +185,6 @@ pub(super) fn render(op: &Op, before: Option<&Table>) -> RenderedOp {
     RenderedOp {
         statements,
         rebuilds: None,
+        checks: Vec::new(),
     }
 }

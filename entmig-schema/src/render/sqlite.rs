@@ -11,13 +11,14 @@
 
 pub mod read;
 
+use super::FitCheck;
 use super::type_name;
 use super::{Backend, column_def, rename_column, rename_table};
 use super::{
     RenderedOp, create_index, create_table, default_sql, drop_index, drop_table, ident_list,
     quote_ident, quote_string,
 };
-use crate::model::{Column, Table};
+use crate::model::{Column, ColumnType, Table};
 use crate::op::{Fill, Op};
 
 /// The prefix of the temporary table of a rebuild.
@@ -36,6 +37,7 @@ pub(super) fn render(op: &Op, before: Option<&Table>, after: Option<&Table>) -> 
     let plain = |statements: Vec<String>| RenderedOp {
         statements,
         rebuilds: None,
+        checks: Vec::new(),
     };
     let b = Backend::Sqlite;
     match op {
@@ -165,6 +167,7 @@ fn rebuild(old: &Table, new: &Table, ops: &[&Op]) -> RenderedOp {
     };
     let mut targets = Vec::new();
     let mut sources = Vec::new();
+    let mut checks = Vec::new();
     for column in &new.columns {
         let added = ops.iter().find_map(|op| match op {
             Op::AddColumn {
@@ -191,6 +194,20 @@ fn rebuild(old: &Table, new: &Table, ops: &[&Op]) -> RenderedOp {
             source = Some(match source {
                 Some(source) => format!("COALESCE({source}, {})", fill_sql(fill)),
                 None => fill_sql(fill),
+            });
+        }
+        if let (Some(before), Some(source)) = (old.column(&column.name), &source)
+            && !crate::op::is_widening(&before.ty, &column.ty)
+            && let Some(fits) = fits(source, &column.ty)
+        {
+            checks.push(FitCheck {
+                table: old.name.clone(),
+                column: column.name.clone(),
+                ty: column.ty.clone(),
+                sql: format!(
+                    "SELECT count(*), min(quote({source})) FROM {} WHERE {source} IS NOT NULL AND NOT ({fits})",
+                    quote_ident(&old.name)
+                ),
             });
         }
         if let Some(source) = source {
@@ -232,5 +249,50 @@ fn rebuild(old: &Table, new: &Table, ops: &[&Op]) -> RenderedOp {
     RenderedOp {
         statements,
         rebuilds: Some(new.name.clone()),
+        checks,
     }
+}
+
+/// A condition that holds when `x`'s value fits `ty` as PostgreSQL's cast to it takes values
+/// (text that reads as a number, a date, a boolean, a UUID; text no longer than a varchar);
+/// `None` when every value fits.
+fn fits(x: &str, ty: &ColumnType) -> Option<String> {
+    use ColumnType as T;
+    let text = format!("typeof({x}) = 'text'");
+    let integer_text = format!(
+        "({text} AND ltrim(trim({x}), '+-') <> '' AND ltrim(trim({x}), '+-') NOT GLOB '*[^0-9]*' \
+         AND length(trim({x})) - length(ltrim(trim({x}), '+-')) <= 1)"
+    );
+    let hex = "[0-9a-f]";
+    Some(match ty {
+        T::SmallInt | T::Integer | T::BigInt => {
+            let (min, max) = ty.integer_range().unwrap_or((i64::MIN, i64::MAX));
+            format!(
+                "(typeof({x}) IN ('integer', 'real') OR {integer_text}) \
+                 AND CAST({x} AS REAL) BETWEEN {min} AND {max}"
+            )
+        }
+        T::Real | T::Double | T::Decimal { .. } => format!(
+            "typeof({x}) IN ('integer', 'real') OR ({text} AND CAST(trim({x}) AS REAL) = trim({x}))"
+        ),
+        T::Boolean => format!(
+            "(typeof({x}) = 'integer') OR ({text} AND lower(trim({x})) IN \
+             ('t', 'true', 'y', 'yes', 'on', '1', 'f', 'false', 'n', 'no', 'off', '0'))"
+        ),
+        T::Varchar(n) => format!("length({x}) <= {n}"),
+        T::Date => format!("{text} AND date({x}) IS NOT NULL"),
+        T::Time => format!("{text} AND time({x}) IS NOT NULL"),
+        T::Timestamp | T::TimestampTz => format!("{text} AND datetime({x}) IS NOT NULL"),
+        T::Uuid => {
+            let group = |n: usize| hex.repeat(n);
+            let dashed = [8, 4, 4, 4, 12].map(group).join("-");
+            format!(
+                "{text} AND (lower(trim({x})) GLOB '{dashed}' OR lower(trim({x})) GLOB '{}')",
+                group(32)
+            )
+        }
+        T::Json => format!("json_valid({x})"),
+        T::Bytes => format!("typeof({x}) IN ('blob', 'text')"),
+        T::Text | T::Custom(_) => return None,
+    })
 }
