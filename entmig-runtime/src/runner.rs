@@ -107,34 +107,12 @@ fn outcome(report: &Report) -> Outcome {
     }
 }
 
-/// Options that send each of the migrator's events on as a protocol event.
+/// Options that send each of the migrator's events on, one line each.
 fn options(force: bool) -> RunOptions {
     RunOptions {
         force,
         on_event: Some(Arc::new(|event: &Event| {
-            let event = match event {
-                Event::Started { id, reverting } => protocol::Event::Started {
-                    id: id.clone(),
-                    reverting: *reverting,
-                },
-                Event::Batch { id, step, rows } => protocol::Event::Batch {
-                    id: id.clone(),
-                    step: step.clone(),
-                    rows: *rows,
-                },
-                Event::Statement { id, sql } => protocol::Event::Statement {
-                    id: id.clone(),
-                    sql: sql.clone(),
-                },
-                Event::LockWait { timeout } => protocol::Event::LockWait {
-                    timeout_ms: millis(*timeout),
-                },
-                Event::Finished { id, duration } => protocol::Event::Finished {
-                    id: id.clone(),
-                    ms: millis(*duration),
-                },
-            };
-            send(Message::Event(event));
+            send(Message::Event(event.clone()));
         })),
         ..RunOptions::default()
     }

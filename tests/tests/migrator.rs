@@ -762,9 +762,7 @@ on_each_backend! {
     assert!(matches!(error.error, Error::LockTimeout { .. }), "{error}");
     assert_eq!(
         events.lock().unwrap().as_slice(),
-        [Event::LockWait {
-            timeout: std::time::Duration::from_millis(200)
-        }]
+        [Event::LockWait { timeout_ms: 200 }]
     );
     }
 }

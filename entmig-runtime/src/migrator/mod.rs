@@ -105,46 +105,9 @@ macro_rules! migrations {
     };
 }
 
-/// What happens during a run, for a progress display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// A migration starts (`up` or `down`).
-    Started {
-        /// Its id.
-        id: String,
-        /// Which way.
-        reverting: bool,
-    },
-    /// A statement of a migration is about to run (a data step shows as a comment).
-    Statement {
-        /// The migration.
-        id: String,
-        /// The statement.
-        sql: String,
-    },
-    /// Another migrator holds the lock: this one waits for it, at most `timeout`.
-    LockWait {
-        /// How long it waits at most.
-        timeout: Duration,
-    },
-    /// A batched data step changed more rows.
-    Batch {
-        /// The migration.
-        id: String,
-        /// The step's name.
-        step: String,
-        /// Rows changed so far.
-        rows: u64,
-    },
-    /// A migration is done.
-    Finished {
-        /// Its id.
-        id: String,
-        /// How long it took.
-        duration: Duration,
-    },
-}
+/// What happens during a run, for a progress display: the runner protocol's own events,
+/// so that what a library user sees and what `cargo entmig` prints are one thing.
+pub use entmig_schema::protocol::Event;
 
 /// What [`RunOptions::on_event`] calls.
 pub type EventHandler = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -379,7 +342,7 @@ impl Migrator {
                 emit(
                     options,
                     Event::LockWait {
-                        timeout: options.lock_timeout,
+                        timeout_ms: whole_millis(options.lock_timeout),
                     },
                 );
                 db.driver().lock(options.lock_timeout)
@@ -434,7 +397,7 @@ impl Migrator {
                 options,
                 Event::Finished {
                     id: entry.id.clone(),
-                    duration,
+                    ms: whole_millis(duration),
                 },
             );
             report.done.push(Done {
@@ -837,6 +800,11 @@ fn touches_column(op: &Op, column: &str) -> bool {
         Op::AddIndex { index, .. } => has(&index.columns),
         _ => false,
     }
+}
+
+/// A duration in whole milliseconds, for events.
+fn whole_millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn finish_locked(

@@ -215,6 +215,12 @@ fn rebuild(old: &Table, new: &Table, ops: &[&Op]) -> RenderedOp {
             sources.push(source);
         }
     }
+    // No column to copy (every column of the new table is new, without a fill): the rows
+    // still move, each taking its first column's default, or NULL.
+    if let (true, Some(first)) = (targets.is_empty(), new.columns.first()) {
+        targets.push(first.name.clone());
+        sources.push(first.default.as_ref().map_or("NULL".into(), default_sql));
+    }
     let mut statements = vec![create_table(new, &temporary, b)];
     if !targets.is_empty() {
         statements.push(format!(
