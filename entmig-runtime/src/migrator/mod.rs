@@ -1031,4 +1031,47 @@ mod tests {
             Value::Integer(1)
         );
     }
+
+    /// Three changes to one table, one rebuild; the second narrows a type that a row's value
+    /// does not fit.
+    struct Narrow;
+    impl MigrationTrait for Narrow {
+        fn up(&self, m: &mut Plan) {
+            m.add_column("a", Column::new("nickname", ColumnType::Text).nullable())
+                .alter_column(
+                    "a",
+                    "email",
+                    entmig_schema::ColumnChanges::new().ty(ColumnType::Text, ColumnType::Integer),
+                )
+                .add_column("a", Column::new("later", ColumnType::Text).nullable());
+        }
+        fn down(&self, _: &mut Plan) {}
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_names_its_step_in_a_merged_rebuild() {
+        let mut db = memory();
+        migrator(&["a"]).run(&mut db).unwrap();
+        db.execute("INSERT INTO a (id, email) VALUES (1, '12'), (2, 'r3')", &[])
+            .unwrap();
+        let error = Migrator::new(vec![
+            Entry::new("m20260100_000000_a", Box::new(Make("a"))),
+            Entry::new("m20260101_000000_narrow", Box::new(Narrow)),
+        ])
+        .run(&mut db)
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains(
+                "migration 20260101_000000_narrow failed at step 2 (alter column a.email"
+            ),
+            "{error}"
+        );
+        assert!(
+            error.contains(
+                "1 row(s) of a hold a value in email that does not fit integer (for example 'r3')"
+            ),
+            "{error}"
+        );
+    }
 }
