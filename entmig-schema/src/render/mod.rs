@@ -423,6 +423,18 @@ pub(crate) fn foreign_key_clause(fk: &ForeignKey) -> String {
 }
 
 /// `CREATE TABLE` with columns, key and foreign keys, one definition a line.
+/// A new table's `CREATE TABLE` and its `CREATE INDEX`es, on either backend.
+pub(crate) fn create_table_and_indexes(table: &Table, backend: Backend) -> Vec<String> {
+    let mut statements = vec![create_table(table, &table.name, backend)];
+    statements.extend(
+        table
+            .indexes
+            .iter()
+            .map(|i| create_index(&table.name, i, backend)),
+    );
+    statements
+}
+
 pub(crate) fn create_table(table: &Table, name: &str, backend: Backend) -> String {
     let mut lines: Vec<String> = table
         .columns

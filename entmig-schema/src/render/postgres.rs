@@ -6,8 +6,7 @@ pub mod read;
 
 use super::type_name;
 use super::{
-    Backend, RenderedOp, column_def, create_index, create_table, default_sql, drop_index,
-    drop_table, ident_list,
+    Backend, RenderedOp, column_def, create_index, default_sql, drop_index, drop_table, ident_list,
 };
 use super::{foreign_key_clause, quote_ident, quote_string, rename_column, rename_table};
 use crate::model::Table;
@@ -24,16 +23,7 @@ pub(super) fn render(op: &Op, before: Option<&Table>) -> RenderedOp {
     let alter =
         |table: &str, action: String| format!("ALTER TABLE {} {action}", quote_ident(table));
     let statements = match op {
-        Op::CreateTable { table } => {
-            let mut statements = vec![create_table(table, &table.name, b)];
-            statements.extend(
-                table
-                    .indexes
-                    .iter()
-                    .map(|i| create_index(&table.name, i, b)),
-            );
-            statements
-        }
+        Op::CreateTable { table } => super::create_table_and_indexes(table, b),
         Op::DropTable { table } => vec![drop_table(&table.name, b)],
         Op::RenameTable { from, to } => {
             let mut statements = vec![rename_table(from, to, b)];

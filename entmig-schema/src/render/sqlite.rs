@@ -41,16 +41,7 @@ pub(super) fn render(op: &Op, before: Option<&Table>, after: Option<&Table>) -> 
     };
     let b = Backend::Sqlite;
     match op {
-        Op::CreateTable { table } => {
-            let mut statements = vec![create_table(table, &table.name, b)];
-            statements.extend(
-                table
-                    .indexes
-                    .iter()
-                    .map(|i| create_index(&table.name, i, b)),
-            );
-            plain(statements)
-        }
+        Op::CreateTable { table } => plain(super::create_table_and_indexes(table, b)),
         Op::DropTable { table } => plain(vec![drop_table(&table.name, b)]),
         Op::RenameTable { from, to } => plain(vec![rename_table(from, to, b)]),
         Op::RenameColumn { table, from, to } => plain(vec![rename_column(table, from, to, b)]),
