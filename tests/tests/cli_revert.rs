@@ -329,3 +329,49 @@ fn date_fills_are_iso_8601_or_now_on_both_backends() {
         assert!(year[0].starts_with("20"), "{:?}: {year:?}", db.backend);
     }
 }
+
+#[test]
+fn a_broken_foreign_key_names_the_migration_step_table_and_column_on_both_backends() {
+    for db in backends() {
+        let mut p = Project::new(
+            "broken_fk",
+            &ORGS_AND_USERS.replace("#[entmig(references = \"Org\")]\n", ""),
+        );
+        p.set_env("DATABASE_URL", db.url());
+        p.entmig(&["make", "init", "--no-input"]).ok();
+        p.entmig(&["run"]).ok();
+        let mut live = db.open();
+        live.execute("INSERT INTO orgs (id) VALUES (1)", &[])
+            .unwrap();
+        live.execute(
+            "INSERT INTO users (id, email, org_id) VALUES (1, 'ann@example.com', 1), (2, 'bob@example.com', 99)",
+            &[],
+        )
+        .unwrap();
+        p.entities(ORGS_AND_USERS);
+        p.entmig(&["make", "org_key", "--no-input"]).ok();
+        let error = p.entmig(&["run"]).fails().stderr;
+        assert!(
+            error.contains("_org_key failed at step 1 (add foreign key"),
+            "{error}"
+        );
+        match db.backend {
+            entmig_runtime::Backend::Sqlite => assert!(
+                error.contains(
+                    "1 row(s) of users whose foreign key (org_id) points at a missing row of orgs"
+                ),
+                "{error}"
+            ),
+            entmig_runtime::Backend::Postgres => assert!(
+                error.contains("violates foreign key constraint \"fk_users_org_id\""),
+                "{error}"
+            ),
+        }
+        assert_eq!(
+            rows(&mut live, "SELECT count(*) FROM entmig_migrations"),
+            ["1"],
+            "{:?}: rolled back",
+            db.backend
+        );
+    }
+}
