@@ -288,8 +288,11 @@ pub struct Decided {
 
 /// The possible renames of the diff that the answers leave open: a prompt asks about these.
 pub fn open_renames(snapshot: &Schema, current: &Schema, answers: &Answers) -> Vec<PossibleRename> {
-    diff(snapshot, current)
-        .possible_renames
+    unanswered(diff(snapshot, current).possible_renames, answers)
+}
+
+fn unanswered(possible: Vec<PossibleRename>, answers: &Answers) -> Vec<PossibleRename> {
+    possible
         .into_iter()
         .filter(|r| !answers.renames.contains(r) && !answers.declined.contains(r))
         .collect()
@@ -298,7 +301,7 @@ pub fn open_renames(snapshot: &Schema, current: &Schema, answers: &Answers) -> V
 /// The columns whose rows need a value and that the answers give none for: a prompt asks about
 /// these, after the renames are answered (a rename changes which columns are new).
 pub fn open_fills(snapshot: &Schema, current: &Schema, answers: &Answers) -> Vec<FillQuestion> {
-    let Ok(d) = with_renames(snapshot, current, answers) else {
+    let Ok((d, _)) = with_renames(snapshot, current, answers) else {
         return Vec::new();
     };
     fill_questions(snapshot, current, &d)
@@ -316,8 +319,8 @@ pub fn decide(
 ) -> Result<Decided, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let mut d = with_renames(snapshot, current, answers).map_err(|p| vec![p])?;
-    for rename in open_renames(snapshot, current, answers) {
+    let (mut d, open) = with_renames(snapshot, current, answers).map_err(|p| vec![p])?;
+    for rename in open {
         let (what, old, new) = match &rename {
             PossibleRename::Table { from, to } => ("table", from.clone(), to.clone()),
             PossibleRename::Column { table, from, to } => {
@@ -572,7 +575,7 @@ pub fn open_down_fills(
     current: &Schema,
     answers: &Answers,
 ) -> Vec<DownQuestion> {
-    let Ok(d) = with_renames(snapshot, current, answers) else {
+    let Ok((d, _)) = with_renames(snapshot, current, answers) else {
         return Vec::new();
     };
     down_needs(snapshot, &d.ops)
@@ -720,9 +723,15 @@ fn repointed_keys(snapshot: &Schema, d: &Diff, created: &[String]) -> Vec<String
         .collect()
 }
 
-/// The diff with the answers' renames taken; a rename the diff does not allow is a problem.
-fn with_renames(snapshot: &Schema, current: &Schema, answers: &Answers) -> Result<Diff, Problem> {
+/// The diff with the answers' renames taken, and the possible renames left unanswered; a
+/// rename the diff does not allow is a problem. One diff when no rename is taken.
+fn with_renames(
+    snapshot: &Schema,
+    current: &Schema,
+    answers: &Answers,
+) -> Result<(Diff, Vec<PossibleRename>), Problem> {
     let first = diff(snapshot, current);
+    let open = unanswered(first.possible_renames.clone(), answers);
     let mut accepted = Vec::new();
     for rename in &answers.renames {
         // Already a rename (`renamed_from` says so): the answer agrees, nothing to decide.
@@ -751,11 +760,12 @@ fn with_renames(snapshot: &Schema, current: &Schema, answers: &Answers) -> Resul
         }
         accepted.push(rename.clone());
     }
-    Ok(if accepted.is_empty() {
+    let d = if accepted.is_empty() {
         first
     } else {
         diff_accepting(snapshot, current, &accepted)
-    })
+    };
+    Ok((d, open))
 }
 
 /// Every column of `d` whose rows need a value: new NOT NULL columns without a default, and
