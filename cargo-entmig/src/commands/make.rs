@@ -434,4 +434,48 @@ mod tests {
             "{error}"
         );
     }
+
+    #[test]
+    fn a_person_says_what_down_fills_or_lets_it_be_marked_irreversible() {
+        use entmig_schema::ForeignKey;
+        let with_org = |org: bool| {
+            let mut users = Table::new("users").with_column(Column::new("id", ColumnType::BigInt));
+            if org {
+                users = users
+                    .with_column(Column::new("org_id", ColumnType::BigInt))
+                    .with_foreign_key(ForeignKey::new(
+                        "fk_users_org_id",
+                        ["org_id"],
+                        "orgs",
+                        ["id"],
+                    ));
+            }
+            let orgs = Table::new("orgs").with_column(Column::new("id", ColumnType::BigInt));
+            Schema::from_tables([
+                users.with_primary_key(["id"]),
+                orgs.with_primary_key(["id"]),
+            ])
+        };
+        let (before, after) = (with_org(true), with_org(false));
+        // `x` is refused and asked again; `2` is what down gives the rows.
+        let mut prompt = Scripted::new(&["x", "2"]);
+        let made = decided(&before, &after, no_flags(), true, &mut prompt, &out()).unwrap();
+        assert_eq!(prompt.asked.len(), 2, "{:?}", prompt.asked);
+        assert!(
+            prompt.asked[0].starts_with(
+                "users.org_id (bigint) is dropped here; reverting restores it NOT NULL"
+            )
+        );
+        assert_eq!(made.down.irreversible, None);
+        assert!(
+            made.down
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::AddColumn { fill: Some(_), .. }))
+        );
+        // An empty answer: down is marked, and revert will refuse it.
+        let mut prompt = Scripted::new(&[""]);
+        let made = decided(&before, &after, no_flags(), true, &mut prompt, &out()).unwrap();
+        assert!(made.down.irreversible.is_some());
+    }
 }
