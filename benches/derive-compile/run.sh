@@ -84,3 +84,27 @@ printf '|---------------------------|---------|----------------|------|\n'
 printf '| none                      | %7.2f | %14s | %s |\n' "$none" "-" "-"
 printf '| serde::Serialize          | %7.2f | %13.2fs | %.2fs |\n' "$serde" "$(awk "BEGIN {print $serde - $none}")" "$(awk "BEGIN {print $serde - $serde_plain}")"
 printf '| entmig_runtime::Entity    | %7.2f | %13.2fs | %.2fs |\n' "$entmig" "$(awk "BEGIN {print $entmig - $none}")" "$(awk "BEGIN {print $entmig - $entmig_plain}")"
+
+# IR=1: the instructions rustc executes for each crate's warm rebuild, under callgrind: exact,
+# and unmoved by other load on the machine (wall times on a shared machine move by ±20%).
+if [ "${IR:-0}" = 1 ] && command -v valgrind >/dev/null; then
+    WRAP="$WORK/wrap.sh"
+    cat > "$WRAP" <<'SH'
+#!/usr/bin/env bash
+if [[ " $* " == *" --crate-name $IR_CRATE "* ]]; then
+    exec valgrind --tool=callgrind --callgrind-out-file="$IR_OUT.cg" "$@" 2> >(grep -o "Collected : [0-9]*" | awk '{print $3}' > "$IR_OUT")
+fi
+exec "$@"
+SH
+    chmod +x "$WRAP"
+    ir() {
+        touch "$WORK/$1/src/lib.rs"
+        (cd "$WORK/$1" && IR_CRATE=$1 IR_OUT="$WORK/$1.ir" RUSTC_WRAPPER="$WRAP" cargo build -q)
+        awk '{printf "%.3f", $1 / 1e9}' "$WORK/$1.ir"
+    }
+    printf '\nrustc instructions (G) for a warm rebuild of the crate alone\n\n'
+    printf '| crate | instructions |\n|---|---|\n'
+    for crate in none serde_plain serde entmig_plain entmig; do
+        printf '| %s | %s |\n' "$crate" "$(ir "$crate")"
+    done
+fi
