@@ -3,11 +3,17 @@
 #   start_postgres   installs PostgreSQL (Debian packages) when missing, starts a cluster on a
 #                    free port with its socket in its own folder, creates a database, and exports
 #                    ENTMIG_TEST_POSTGRES_URL
-#   stop_postgres    stops the cluster and removes its folder
+#   start_postgres_tls  a second cluster that takes only TLS (`hostssl`), with a throwaway CA,
+#                    a server certificate that names `localhost` (and not 127.0.0.1, so that
+#                    verify-full against 127.0.0.1 fails), and a client certificate for the
+#                    `entmig_cert` role (`cert` authentication); exports
+#                    ENTMIG_TEST_POSTGRES_TLS_URL and ENTMIG_TEST_POSTGRES_TLS_{CA,CERT,KEY}
+#   stop_postgres    stops the clusters and removes their folders
 #
 # The server refuses to run as root, so as root the cluster belongs to the `postgres` user.
 
 ENTMIG_PG_DIR=""
+ENTMIG_PG_TLS_DIR=""
 ENTMIG_PG_AS=()
 
 pg_bin_dir() {
@@ -40,9 +46,7 @@ start_postgres() {
         ENTMIG_PG_AS=(runuser -u postgres --)
     fi
     local port
-    for port in $(seq 54329 54429); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    done
+    port="$(free_port 54329 54429)"
     "${ENTMIG_PG_AS[@]}" "$bin/initdb" -D "$ENTMIG_PG_DIR/data" -U entmig --auth=trust -E UTF8 >/dev/null
     "${ENTMIG_PG_AS[@]}" "$bin/pg_ctl" -D "$ENTMIG_PG_DIR/data" -l "$ENTMIG_PG_DIR/log" -w \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $ENTMIG_PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
@@ -52,10 +56,93 @@ start_postgres() {
     echo "== PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 
-stop_postgres() {
-    if [ -n "$ENTMIG_PG_DIR" ]; then
-        "${ENTMIG_PG_AS[@]}" "$(pg_bin_dir)/pg_ctl" -D "$ENTMIG_PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
-        rm -rf "$ENTMIG_PG_DIR"
-        ENTMIG_PG_DIR=""
+free_port() {
+    local port
+    for port in $(seq "$1" "$2"); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+}
+
+start_postgres_tls() {
+    if [ -n "${ENTMIG_TEST_POSTGRES_TLS_URL:-}" ]; then
+        echo "== using the TLS PostgreSQL at the given ENTMIG_TEST_POSTGRES_TLS_URL"
+        return 0
     fi
+    local bin
+    bin="$(pg_bin_dir)"
+    if [ -z "$bin" ]; then return 0; fi
+    if ! command -v openssl >/dev/null; then
+        local sudo=()
+        if [ "$(id -u)" != 0 ]; then
+            if command -v sudo >/dev/null; then sudo=(sudo); else
+                echo "== openssl is not installed and this user cannot install it; TLS tests will be skipped"
+                return 0
+            fi
+        fi
+        echo "== installing openssl (Debian package)"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+    fi
+    local dir port
+    dir="$(mktemp -d /tmp/entmig-pgtls.XXXXXX)"
+    ENTMIG_PG_TLS_DIR="$dir"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$dir"
+        ENTMIG_PG_AS=(runuser -u postgres --)
+    fi
+    # A throwaway CA; the server's certificate names only `localhost`; the client's names the
+    # role it logs in as. EC keys: quick to make.
+    (
+        cd "$dir"
+        openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+            -subj "/CN=entmig test CA" -keyout ca.key -out ca.crt
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj "/CN=localhost" -keyout server.key -out server.csr
+        # Extensions make them X.509 v3, which rustls requires.
+        printf 'subjectAltName=DNS:localhost\n' >server.ext
+        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile server.ext -out server.crt
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj "/CN=entmig_cert" -keyout client.key -out client.csr
+        openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile client.ext -out client.crt
+    ) >/dev/null 2>&1
+    chmod 600 "$dir/server.key" "$dir/client.key"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir/server.key"; fi
+    port="$(free_port 54430 54530)"
+    "${ENTMIG_PG_AS[@]}" "$bin/initdb" -D "$dir/data" -U entmig --auth=trust -E UTF8 >/dev/null
+    # Over TCP only TLS: `hostssl`, no `host` line, so a plain connection finds no entry.
+    cat >"$dir/pg_hba.conf" <<HBA
+local   all all                      trust
+hostssl all entmig_cert 127.0.0.1/32 cert
+hostssl all entmig_cert ::1/128      cert
+hostssl all all         127.0.0.1/32 trust
+hostssl all all         ::1/128      trust
+HBA
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir/pg_hba.conf"; fi
+    "${ENTMIG_PG_AS[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c hba_file=$dir/pg_hba.conf -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key -c ssl_ca_file=$dir/ca.crt" \
+        start >/dev/null
+    "${ENTMIG_PG_AS[@]}" "$bin/createuser" -h "$dir" -p "$port" -U entmig --superuser entmig_cert
+    "${ENTMIG_PG_AS[@]}" "$bin/createdb" -h "$dir" -p "$port" -U entmig entmig_tls
+    export ENTMIG_TEST_POSTGRES_TLS_URL="postgres://entmig@localhost:$port/entmig_tls"
+    export ENTMIG_TEST_POSTGRES_TLS_CA="$dir/ca.crt"
+    export ENTMIG_TEST_POSTGRES_TLS_CERT="$dir/client.crt"
+    export ENTMIG_TEST_POSTGRES_TLS_KEY="$dir/client.key"
+    echo "== PostgreSQL with TLS only on localhost:$port"
+}
+
+stop_postgres() {
+    local dir
+    for dir in "$ENTMIG_PG_DIR" "$ENTMIG_PG_TLS_DIR"; do
+        if [ -n "$dir" ]; then
+            "${ENTMIG_PG_AS[@]}" "$(pg_bin_dir)/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+            rm -rf "$dir"
+        fi
+    done
+    ENTMIG_PG_DIR=""
+    ENTMIG_PG_TLS_DIR=""
 }

@@ -55,6 +55,68 @@ fn main() {
             "\n(PostgreSQL: set ENTMIG_TEST_POSTGRES_URL to a server to compare there too)"
         ),
     }
+    match std::env::var("ENTMIG_TEST_POSTGRES_TLS_URL") {
+        Ok(url) => tls(&url),
+        Err(_) => println!(
+            "\n(TLS: set ENTMIG_TEST_POSTGRES_TLS_URL to a server that offers TLS, as scripts/postgres.sh's start_postgres_tls does)"
+        ),
+    }
+}
+
+/// `Migrator::run` over plain TCP (the plain server) and over TLS (scripts/postgres.sh's TLS
+/// cluster, set up as the plain one but for `ssl=on`); each run in a fresh schema.
+fn tls(url: &str) {
+    let runs = 3;
+    let with = |url: &str, params: &str| {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}{params}")
+    };
+    let mut rows = Vec::new();
+    if let Ok(plain) = std::env::var("ENTMIG_TEST_POSTGRES_URL") {
+        rows.push((
+            "plain TCP (sslmode=disable)",
+            with(&plain, "sslmode=disable"),
+        ));
+    }
+    rows.push(("TLS (sslmode=require)", with(url, "sslmode=require")));
+    if let Ok(ca) = std::env::var("ENTMIG_TEST_POSTGRES_TLS_CA") {
+        rows.push((
+            "TLS (sslmode=verify-full)",
+            with(url, &format!("sslmode=verify-full&sslrootcert={ca}")),
+        ));
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("\nMigrator::run of {COUNT} migrations, plain and over TLS, median of {runs}\n");
+    println!("| connection                   | median      | ratio |");
+    println!("|------------------------------|-------------|-------|");
+    let mut first = None;
+    for (n, (how, url)) in rows.iter().enumerate() {
+        let mut admin = Database::connect(url).expect("connect");
+        let mut times = Vec::new();
+        for run in 0..runs {
+            let schema = format!("bench_tls_{n}_{run}");
+            let reset = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+            admin.execute(&reset, &[]).expect("schema");
+            let mut db =
+                Database::connect(&with(url, &format!("schema={schema}"))).expect("connect");
+            let start = Instant::now();
+            let report = migrator().run(&mut db).expect("run");
+            times.push(start.elapsed());
+            assert_eq!(report.done.len(), COUNT);
+            drop(db);
+            admin
+                .execute(&format!("DROP SCHEMA {schema} CASCADE"), &[])
+                .expect("drop schema");
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let base = *first.get_or_insert(median);
+        println!(
+            "| {how:<28} | {:>8.1} ms | {:.2}x |",
+            ms(median),
+            median.as_secs_f64() / base.as_secs_f64()
+        );
+    }
 }
 
 /// The same comparison on PostgreSQL: each run in a fresh schema.

@@ -89,7 +89,8 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Opens the database a URL names: `sqlite://relative.db`, `sqlite:///absolute/path.db`,
-    /// `sqlite::memory:`. A SQLite file is created when missing.
+    /// `sqlite::memory:`, `postgres://user:password@host:port/database?sslmode=verify-full`
+    /// (or a libpq `key=value` string). A SQLite file is created when missing.
     pub fn connect(url: &str) -> Result<Database> {
         let parsed = DatabaseUrl::parse(url)?;
         #[cfg(not(all(feature = "sqlite", feature = "postgres")))]
@@ -109,7 +110,7 @@ impl Database {
                 return Err(missing("sqlite"));
             }
             #[cfg(feature = "postgres")]
-            DatabaseUrl::Postgres(_) => Box::new(crate::postgres::Postgres::connect(url)?),
+            DatabaseUrl::Postgres(_) => Box::new(crate::postgres::PostgresThread::connect(url)?),
             #[cfg(not(feature = "postgres"))]
             DatabaseUrl::Postgres(_) => return Err(missing("postgres")),
         };
@@ -125,6 +126,24 @@ impl Database {
         Ok(Database {
             driver: Box::new(crate::sqlite::Sqlite::from_connection(connection)?),
             url: "sqlite (connection)".into(),
+        })
+    }
+
+    /// Wraps a PostgreSQL client the caller connected (their own TLS, authentication or
+    /// settings). entmig manages the first schema of the session's `search_path` (as
+    /// `current_schema()` names it). Like [`Database::connect`], the client is moved to a thread
+    /// of its own, so the `Database` works inside an async runtime.
+    ///
+    /// ```no_run
+    /// let client = postgres::Client::connect("host=localhost user=app", postgres::NoTls).unwrap();
+    /// let db = entmig_runtime::Database::from_postgres(client).unwrap();
+    /// # drop(db);
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub fn from_postgres(client: postgres::Client) -> Result<Database> {
+        Ok(Database {
+            driver: Box::new(crate::postgres::PostgresThread::from_client(client)?),
+            url: "postgres (client)".into(),
         })
     }
 

@@ -13,7 +13,8 @@ pub enum DatabaseUrl {
     SqliteFile(PathBuf),
     /// `sqlite::memory:`: a private in-memory database.
     SqliteMemory,
-    /// `postgres://user:password@host:port/database` (or `postgresql://`), kept whole.
+    /// `postgres://user:password@host:port/database` (or `postgresql://`), or a libpq
+    /// `key=value` string (`host=db user=app`), kept whole.
     Postgres(String),
 }
 
@@ -46,13 +47,20 @@ impl DatabaseUrl {
             }
             return Ok(DatabaseUrl::SqliteFile(PathBuf::from(path)));
         }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") || is_key_value(url) {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
         }
         Err(invalid(
             "entmig supports sqlite://path.db, sqlite::memory: and postgres://user@host/database",
         ))
     }
+}
+
+/// A libpq `key=value` connection string (`host=db user=app sslmode=require`).
+fn is_key_value(text: &str) -> bool {
+    text.split_once('=').is_some_and(|(key, _)| {
+        !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    })
 }
 
 #[cfg(test)]
@@ -70,6 +78,15 @@ mod tests {
         );
         let err = DatabaseUrl::parse("mysql://root:hunter2@localhost/db").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn key_value_strings_are_postgres() {
+        let text = "host=db user=app sslmode=verify-full";
+        assert_eq!(
+            DatabaseUrl::parse(text).unwrap(),
+            DatabaseUrl::Postgres(text.into())
+        );
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! PostgreSQL, through the `postgres` crate.
 //!
-//! Connections are plain TCP or a Unix socket (`NoTls`): `sslmode=disable` and the default
-//! `prefer` work; `sslmode=require` is refused by the driver, because entmig does not bundle a
-//! TLS implementation yet. A `schema=name` query parameter (default `public`) names the schema
-//! whose tables entmig manages.
+//! Connections are TCP or a Unix socket, encrypted with rustls as `sslmode` says (see [`tls`]:
+//! `disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`). A `schema=name`
+//! parameter (default `public`) names the schema whose tables entmig manages. The client lives
+//! on a thread of its own ([`thread`]), so it works inside any tokio runtime.
 //!
 //! A run holds a session-level advisory lock; each migration is a transaction, so DDL rolls
 //! back with everything else. Non-transactional migrations run statement by statement in
 //! autocommit, which `CREATE INDEX CONCURRENTLY` needs.
 
 mod introspect;
+mod thread;
+mod tls;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,10 +19,13 @@ use std::time::{Duration, Instant};
 use entmig_schema::{Backend, Schema, naming::stable_hash, redact};
 use postgres::types::{FromSql, ToSql, Type};
 use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::database::Driver;
 use crate::error::{Error, Result};
 use crate::value::Value;
+pub(crate) use thread::PostgresThread;
+use tls::{ConnectOptions, SslMode};
 
 pub(crate) struct Postgres {
     client: Client,
@@ -34,41 +39,69 @@ pub(crate) struct Postgres {
 }
 
 impl Postgres {
+    /// Connects as the URL says (TLS by its `sslmode`, see [`tls`]) and checks its schema.
     pub(crate) fn connect(url: &str) -> Result<Self> {
-        let (url_without_schema, schema) = split_schema(url);
-        let mut client =
-            Client::connect(&url_without_schema, NoTls).map_err(|e| Error::Connect {
-                url: redact(url),
-                message: describe(&e),
-            })?;
+        let failed = |message: String| Error::Connect {
+            url: redact(url),
+            message,
+        };
+        let options = ConnectOptions::parse(url).map_err(|reason| Error::Url {
+            url: redact(url),
+            reason,
+        })?;
+        let client = match options.ssl_mode {
+            SslMode::Disable => options.config.connect(NoTls),
+            _ => {
+                let tls = MakeRustlsConnect::new(options.client_config().map_err(failed)?);
+                options.config.connect(tls)
+            }
+        }
+        .map_err(|e| failed(connect_error(&options, &e)))?;
+        let mut postgres = Postgres::new(client, options.schema);
         let set = format!(
             "SET search_path TO {}",
-            entmig_schema::render::quote_ident(&schema)
+            entmig_schema::render::quote_ident(&postgres.schema)
         );
-        client
+        postgres
+            .client
             .batch_execute(&set)
             .map_err(|e| sql_error(&set, &e))?;
-        let exists = client
+        let schema = postgres.schema.clone();
+        let exists = postgres
+            .client
             .query_one(
                 "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
                 &[&schema],
             )
             .map_err(|e| sql_error("SELECT .. FROM pg_namespace", &e))?;
         if exists.get::<_, i64>(0) == 0 {
-            return Err(Error::Connect {
-                url: redact(url),
-                message: format!(
-                    "the schema `{schema}` does not exist; create it (CREATE SCHEMA \"{schema}\") or remove `schema=` from the URL"
-                ),
-            });
+            return Err(failed(format!(
+                "the schema `{schema}` does not exist; create it (CREATE SCHEMA \"{schema}\") or remove `schema=` from the URL"
+            )));
         }
-        Ok(Postgres {
+        Ok(postgres)
+    }
+
+    /// A client the user connected, managing the first schema of its `search_path`.
+    pub(crate) fn from_client(mut client: Client) -> Result<Self> {
+        let sql = "SELECT current_schema()::text";
+        let row = client.query_one(sql, &[]).map_err(|e| sql_error(sql, &e))?;
+        let schema: Option<String> = row.get(0);
+        let schema = schema.ok_or_else(|| Error::Connect {
+            url: "postgres (client)".into(),
+            message: "the connection's search_path names no existing schema; SET search_path TO the schema entmig should manage".into(),
+        })?;
+        Ok(Postgres::new(client, schema))
+    }
+
+    fn new(client: Client, schema: String) -> Self {
+        Postgres {
             lock_key: stable_hash(format!("entmig:{schema}").as_bytes()) as i64,
             in_transaction: false,
             prepared: HashMap::new(),
             client,
             schema,
-        })
+        }
     }
 
     /// A prepared statement. Those of the tracking table, whose columns never change, are kept
@@ -101,27 +134,30 @@ impl Postgres {
     }
 }
 
-/// The URL without entmig's `schema` parameter, and the schema (default `public`).
-fn split_schema(url: &str) -> (String, String) {
-    let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), "public".into());
-    };
-    let mut schema = "public".to_owned();
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("schema=") {
-            Some(value) => {
-                schema = value.to_owned();
-                false
+/// Why a connection failed, with the fix where entmig knows it: a server that takes only TLS
+/// met with `sslmode=disable`, a certificate that failed verification.
+fn connect_error(options: &ConnectOptions, error: &postgres::Error) -> String {
+    let host = options.hosts();
+    if let Some(problem) = tls::certificate_problem(error) {
+        let fix = match options.ssl_mode {
+            SslMode::VerifyFull => {
+                "; check that sslrootcert names the CA that signed it and that the URL's host is a name the certificate holds (or use sslmode=verify-ca, which does not check the name)"
             }
-            None => !pair.is_empty(),
-        })
-        .collect();
-    if kept.is_empty() {
-        (base.to_owned(), schema)
-    } else {
-        (format!("{base}?{}", kept.join("&")), schema)
+            _ => "; check that sslrootcert names the CA that signed it",
+        };
+        return format!("the TLS certificate of {host} failed verification ({problem}){fix}");
     }
+    let message = describe(error);
+    let plain_refused = error.as_db_error().is_some_and(|db| {
+        *db.code() == postgres::error::SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            && db.message().contains("no encryption")
+    });
+    if options.ssl_mode == SslMode::Disable && plain_refused {
+        return format!(
+            "{host} accepts only encrypted connections, and sslmode=disable forbids them: use sslmode=require (or sslmode=verify-full with sslrootcert=<CA file> to check the server's certificate) [{message}]"
+        );
+    }
+    message
 }
 
 /// The database's message with its detail and hint, or the driver's.
@@ -401,29 +437,5 @@ impl Driver for Postgres {
     fn rollback(&mut self) -> Result<()> {
         self.in_transaction = false;
         self.simple("ROLLBACK").map(|_| ())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_schema_parameter_is_entmigs() {
-        assert_eq!(
-            split_schema("postgres://u@h/db?schema=app&sslmode=disable"),
-            (
-                "postgres://u@h/db?sslmode=disable".to_string(),
-                "app".to_string()
-            )
-        );
-        assert_eq!(
-            split_schema("postgres://u@h/db"),
-            ("postgres://u@h/db".to_string(), "public".to_string())
-        );
-        assert_eq!(
-            split_schema("postgres://u@h/db?schema=x"),
-            ("postgres://u@h/db".to_string(), "x".to_string())
-        );
     }
 }
