@@ -151,6 +151,10 @@ pub enum Event {
         id: String,
         /// How long it took, in milliseconds.
         ms: u64,
+        /// Which way it ran: `down` when `true`. Optional on the wire (a runner before it
+        /// sent none), so no protocol bump.
+        #[serde(default)]
+        reverting: bool,
     },
     /// Another migrator holds the lock; this one waits for it.
     LockWait {
@@ -452,6 +456,7 @@ mod tests {
             Event::Finished {
                 id: "a".into(),
                 ms: 12,
+                reverting: false,
             },
             Event::LockWait { timeout_ms: 60_000 },
         ] {
