@@ -315,3 +315,130 @@ fn a_server_that_refuses_is_not_retried() {
         );
     }
 }
+
+/// A throwaway PostgreSQL cluster of this test, made the way `scripts/postgres.sh` makes the
+/// suite's (as the `postgres` user when root), stopped when dropped.
+struct LateCluster {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    as_postgres: bool,
+}
+
+impl LateCluster {
+    /// The newest installed PostgreSQL's binaries, or `None`.
+    fn bin() -> Option<std::path::PathBuf> {
+        let mut bins: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| Some(entry.ok()?.path().join("bin")))
+            .filter(|bin| bin.join("pg_ctl").exists())
+            .collect();
+        bins.sort_by_key(|bin| {
+            bin.parent()
+                .and_then(|v| v.file_name()?.to_str()?.parse::<u32>().ok())
+        });
+        bins.pop()
+    }
+
+    /// A new cluster, initialised but not started.
+    fn init(bin: std::path::PathBuf) -> LateCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let uid = Command::new("id").arg("-u").output().unwrap().stdout;
+        let as_postgres = String::from_utf8_lossy(&uid).trim() == "0";
+        if as_postgres {
+            let chown = Command::new("chown")
+                .arg("postgres")
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(chown.success());
+        }
+        let cluster = LateCluster {
+            bin,
+            dir,
+            as_postgres,
+        };
+        let data = cluster.dir.path().join("data");
+        let init = cluster
+            .command("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "entmig", "--auth=trust", "-E", "UTF8"])
+            .output()
+            .unwrap();
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        cluster
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let program = self.bin.join(program);
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> std::process::Output {
+        let dir = self.dir.path();
+        self.command("pg_ctl")
+            .arg("-D")
+            .arg(dir.join("data"))
+            .arg("-l")
+            .arg(dir.join("log"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn start(&self, port: u16) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off",
+            self.dir.path().display()
+        );
+        let started = self.pg_ctl(&["-w", "-o", &options, "start"]);
+        assert!(
+            started.status.success(),
+            "{}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+    }
+}
+
+impl Drop for LateCluster {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["-m", "immediate", "stop"]);
+    }
+}
+
+#[test]
+fn a_server_that_starts_two_seconds_late_is_waited_for() {
+    let Some(bin) = LateCluster::bin() else {
+        eprintln!("skipped: no PostgreSQL binaries under /usr/lib/postgresql");
+        return;
+    };
+    let cluster = LateCluster::init(bin);
+    let port = free_port();
+    let url = format!("postgres://entmig@127.0.0.1:{port}/postgres");
+    let start = Instant::now();
+    let up = Command::new(env!("CARGO_BIN_EXE_blog"))
+        .args(["migrate", "up", "--connect-timeout", "60"])
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    cluster.start(port);
+    let output = up.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(start.elapsed() >= Duration::from_secs(2));
+    assert!(stderr.contains("Applied 3 migration(s)"), "{stderr}");
+    assert_eq!(applied_ids(&url), [FIRST, SECOND, THIRD]);
+}
