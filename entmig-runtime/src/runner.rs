@@ -137,8 +137,14 @@ fn answer(migrator: &Migrator, request: Request) -> Reply {
 fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
     let started = std::time::Instant::now();
     Ok(match request {
-        Request::Run { force } => {
-            let mut db = connect()?;
+        Request::Run {
+            force,
+            connect_timeout_s,
+        } => {
+            let patience = ConnectOptions {
+                timeout: std::time::Duration::from_secs(connect_timeout_s),
+            };
+            let mut db = open(&url()?, false, &patience)?;
             match migrator.run_with(&mut db, &options(force)) {
                 Ok(report) => Reply::Done(outcome(&report)),
                 Err(failure) => Reply::Failed {

@@ -484,6 +484,19 @@ fn several_targets_sqlite_and_postgres_and_no_password_shown() {
         PASSWORD,
     )
     .stderr_has(&["postgres://entmig_pw:***@127.0.0.1:1/nowhere"]);
+
+    // --connect-timeout: a server that is not there is tried again until the time is up.
+    let start = std::time::Instant::now();
+    hides(
+        p.entmig_with(
+            &["run", "--connect-timeout", "1"],
+            &[("DATABASE_URL", &unreachable)],
+        )
+        .fails(),
+        PASSWORD,
+    )
+    .stderr_has(&["still not there after waiting 1."]);
+    assert!(start.elapsed() >= std::time::Duration::from_secs(1));
 }
 
 #[test]
