@@ -148,6 +148,10 @@ pub struct RunArgs {
     /// Copy each SQLite database aside (VACUUM INTO) before applying.
     #[arg(long)]
     pub backup: bool,
+    /// How long to wait for a database that does not accept connections yet (still
+    /// starting); a refusal by a running server is final at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub connect_timeout: u64,
 }
 
 /// `revert`.

@@ -27,6 +27,9 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+#[cfg(feature = "cli")]
+pub mod cli;
+mod connect;
 mod database;
 mod error;
 pub mod migration;
@@ -43,6 +46,7 @@ mod table_def;
 mod url;
 mod value;
 
+pub use connect::ConnectOptions;
 pub use database::{Database, Transaction};
 pub use entmig_derive::Entity;
 pub use entmig_schema::redact;

@@ -13,7 +13,7 @@ use entmig_schema::protocol::{
 
 use crate::migration::{Direction, Plan, Step};
 use crate::migrator::{Event, Migrator, Report, Revert, RunOptions};
-use crate::{Database, DatabaseUrl, redact};
+use crate::{ConnectOptions, Database, DatabaseUrl, redact};
 
 /// The runner's entry point: says hello, carries out the request in the environment, prints
 /// the reply, and gives the process exit code (0 when the request succeeded).
@@ -51,15 +51,29 @@ fn url() -> Result<String, String> {
 }
 
 fn connect() -> Result<Database, String> {
-    let url = url()?;
-    Database::connect(&url).map_err(|e| {
+    open(&url()?, false, &ConnectOptions::default())
+}
+
+fn connect_reading() -> Result<Database, String> {
+    open(&url()?, true, &ConnectOptions::default())
+}
+
+/// The database `url` names, with a message that says which database (password hidden) and,
+/// for a SQLite file in a folder that does not exist, what to do. When `reading` (`status`, a
+/// preview, a revert of nothing), a SQLite file that does not exist is not created, but read
+/// as the empty database it would be. Shared with the shipped migrate command (`cli`).
+pub(crate) fn open(url: &str, reading: bool, options: &ConnectOptions) -> Result<Database, String> {
+    if reading && missing_sqlite_file(url) {
+        return Database::connect("sqlite::memory:").map_err(|e| e.to_string());
+    }
+    Database::connect_with(url, options).map_err(|e| {
         let mut message = e.to_string();
         // Say which database, unless the error already does (it redacts passwords).
-        let shown = redact(&url);
+        let shown = redact(url);
         if !message.contains(&shown) {
             message = format!("{message} (database {shown})");
         }
-        if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(&url)
+        if let Ok(DatabaseUrl::SqliteFile(path)) = DatabaseUrl::parse(url)
             && let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
             && !folder.is_dir()
         {
@@ -72,21 +86,9 @@ fn connect() -> Result<Database, String> {
     })
 }
 
-/// The database, for a request that only reads it (`status`, a preview, `revert` of
-/// nothing): a SQLite file that does not exist is not created, but read as the empty database
-/// it would be.
-fn connect_reading() -> Result<Database, String> {
-    if missing_sqlite_file() {
-        return Database::connect("sqlite::memory:").map_err(|e| e.to_string());
-    }
-    connect()
-}
-
-/// `true` when the URL names a SQLite file that does not exist yet.
-fn missing_sqlite_file() -> bool {
-    url().ok().is_some_and(|url| {
-        matches!(DatabaseUrl::parse(&url), Ok(DatabaseUrl::SqliteFile(path)) if !path.exists())
-    })
+/// `true` when `url` names a SQLite file that does not exist yet.
+fn missing_sqlite_file(url: &str) -> bool {
+    matches!(DatabaseUrl::parse(url), Ok(DatabaseUrl::SqliteFile(path)) if !path.exists())
 }
 
 fn millis(duration: std::time::Duration) -> u64 {
@@ -135,8 +137,14 @@ fn answer(migrator: &Migrator, request: Request) -> Reply {
 fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
     let started = std::time::Instant::now();
     Ok(match request {
-        Request::Run { force } => {
-            let mut db = connect()?;
+        Request::Run {
+            force,
+            connect_timeout_s,
+        } => {
+            let patience = ConnectOptions {
+                timeout: std::time::Duration::from_secs(connect_timeout_s),
+            };
+            let mut db = open(&url()?, false, &patience)?;
             match migrator.run_with(&mut db, &options(force)) {
                 Ok(report) => Reply::Done(outcome(&report)),
                 Err(failure) => Reply::Failed {
@@ -213,7 +221,7 @@ fn carry_out(migrator: &Migrator, request: Request) -> Result<Reply, String> {
         }
         Request::Backup => {
             // A database that does not exist yet has nothing to back up.
-            if missing_sqlite_file() {
+            if url().is_ok_and(|url| missing_sqlite_file(&url)) {
                 return Ok(Reply::Backup { path: None });
             }
             let mut db = connect()?;

@@ -35,6 +35,11 @@ pub enum Request {
     Run {
         /// Apply pending migrations older than the newest applied one too.
         force: bool,
+        /// How long to keep trying, in seconds, while the database is not there yet (still
+        /// starting); 0: one try. Optional on the wire, so no protocol bump (a runner before it
+        /// tries once).
+        #[serde(default)]
+        connect_timeout_s: u64,
     },
     /// Undo applied migrations, newest first.
     Revert {
@@ -151,6 +156,10 @@ pub enum Event {
         id: String,
         /// How long it took, in milliseconds.
         ms: u64,
+        /// Which way it ran: `down` when `true`. Optional on the wire (a runner before it
+        /// sent none), so no protocol bump.
+        #[serde(default)]
+        reverting: bool,
     },
     /// Another migrator holds the lock; this one waits for it.
     LockWait {
@@ -452,6 +461,7 @@ mod tests {
             Event::Finished {
                 id: "a".into(),
                 ms: 12,
+                reverting: false,
             },
             Event::LockWait { timeout_ms: 60_000 },
         ] {
@@ -544,9 +554,24 @@ mod tests {
     }
 
     #[test]
+    fn a_run_request_without_a_connect_timeout_tries_once() {
+        let request: Request = serde_json::from_str(r#"{"request":"run","force":false}"#).unwrap();
+        assert_eq!(
+            request,
+            Request::Run {
+                force: false,
+                connect_timeout_s: 0
+            }
+        );
+    }
+
+    #[test]
     fn every_request_round_trips() {
         for request in [
-            Request::Run { force: true },
+            Request::Run {
+                force: true,
+                connect_timeout_s: 30,
+            },
             Request::Revert {
                 which: Which::Steps(2),
             },

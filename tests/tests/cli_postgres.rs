@@ -484,6 +484,19 @@ fn several_targets_sqlite_and_postgres_and_no_password_shown() {
         PASSWORD,
     )
     .stderr_has(&["postgres://entmig_pw:***@127.0.0.1:1/nowhere"]);
+
+    // --connect-timeout: a server that is not there is tried again until the time is up.
+    let start = std::time::Instant::now();
+    hides(
+        p.entmig_with(
+            &["run", "--connect-timeout", "1"],
+            &[("DATABASE_URL", &unreachable)],
+        )
+        .fails(),
+        PASSWORD,
+    )
+    .stderr_has(&["still not there after waiting 1."]);
+    assert!(start.elapsed() >= std::time::Duration::from_secs(1));
 }
 
 #[test]
@@ -644,4 +657,37 @@ fn fills_and_nulls_made_not_null_on_postgres() {
         db.rows("SELECT nick FROM users ORDER BY id"),
         ["01234", "bee"]
     );
+}
+
+/// A PostgreSQL-only service leaves the bundled SQLite out (`default-features = false`); the
+/// runner follows the package's features, so it builds and migrates without SQLite, and a
+/// SQLite URL is refused with the feature to turn on.
+#[test]
+fn a_postgres_only_package_migrates_without_sqlite() {
+    let Some(server) = TestDb::postgres() else {
+        return;
+    };
+    let mut p = Project::new("pg_only", ONE_USER);
+    let manifest = p.read("Cargo.toml");
+    let runtime = manifest
+        .lines()
+        .find(|line| line.starts_with("entmig-runtime = "))
+        .expect("the entmig-runtime line")
+        .to_owned();
+    let postgres_only = runtime.replacen(
+        " }",
+        ", default-features = false, features = [\"postgres\"] }",
+        1,
+    );
+    p.write("Cargo.toml", &manifest.replace(&runtime, &postgres_only));
+    p.set_env("DATABASE_URL", server.url());
+    p.entmig(&["make", "init", "--no-input"]).ok();
+    let [init] = <[String; 1]>::try_from(p.migrations()).expect("one migration");
+    p.entmig(&["run"])
+        .ok()
+        .stderr_has(&["Applied 1 migration(s) to DATABASE_URL"]);
+    assert_eq!(Pg::open(server.url()).applied(), [id(&init)]);
+    p.entmig_with(&["status"], &[("DATABASE_URL", "sqlite://app.db")])
+        .fails()
+        .stderr_has(&["built without its `sqlite` feature"]);
 }

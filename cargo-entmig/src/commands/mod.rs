@@ -148,7 +148,7 @@ fn progress(out: &Output) -> impl FnMut(&entmig_schema::protocol::Event) + '_ {
         Event::Started { id, .. } => out.status("Applying", id),
         Event::Statement { sql, .. } => out.statement(sql),
         Event::Batch { step, rows, .. } => out.status("Progress", &format!("{step}: {rows} rows")),
-        Event::Finished { id, ms } => out.status("Done", &format!("{id} in {ms} ms")),
+        Event::Finished { id, ms, .. } => out.status("Done", &format!("{id} in {ms} ms")),
         Event::LockWait { timeout_ms } => out.status(
             "Waiting",
             &format!(

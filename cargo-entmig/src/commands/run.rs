@@ -31,7 +31,10 @@ pub(super) fn run(cx: &mut Context<'_>, args: &RunArgs) -> Result<()> {
         {
             out.status("Backed up", &format!("{} to {path}", target.name));
         }
-        let request = Request::Run { force: args.force };
+        let request = Request::Run {
+            force: args.force,
+            connect_timeout_s: args.connect_timeout,
+        };
         let outcome = match runner.apply(&request, &target.url, progress(out))? {
             Applied::Done(outcome) => outcome,
             Applied::Failed { outcome, message } if outcome.done.is_empty() => {

@@ -398,6 +398,7 @@ impl Migrator {
                 Event::Finished {
                     id: entry.id.clone(),
                     ms: whole_millis(duration),
+                    reverting: direction == Direction::Down,
                 },
             );
             report.done.push(Done {
@@ -834,10 +835,44 @@ fn finish_locked(
     }
 }
 
+/// Where every event goes: to the `log` records (target `entmig_runtime::migrator`) and to
+/// the caller's handler. The one place a run reports from.
 fn emit(options: &RunOptions, event: Event) {
+    log_event(&event);
     if let Some(on_event) = &options.on_event {
         on_event(&event);
     }
+}
+
+/// One `log` record per event: `info` for each migration done with its duration, `debug`
+/// for each start, statement and batch, `warn` while waiting for the lock.
+fn log_event(event: &Event) {
+    match event {
+        Event::Started { id, reverting } => {
+            log::debug!(
+                "{} migration {id}",
+                verb(*reverting, "applying", "reverting")
+            );
+        }
+        Event::Statement { id, sql } => log::debug!("migration {id}: {sql}"),
+        Event::Batch { id, step, rows } => {
+            log::debug!("migration {id}: {step}: {rows} rows so far");
+        }
+        Event::Finished { id, ms, reverting } => {
+            log::info!(
+                "{} migration {id} in {ms} ms",
+                verb(*reverting, "applied", "reverted")
+            );
+        }
+        Event::LockWait { timeout_ms } => log::warn!(
+            "waiting for another migrator's lock (at most {} s)",
+            timeout_ms.div_ceil(1000)
+        ),
+    }
+}
+
+fn verb(reverting: bool, up: &'static str, down: &'static str) -> &'static str {
+    if reverting { down } else { up }
 }
 
 #[cfg(test)]

@@ -1,9 +1,22 @@
 //! The blog's binary: migrates its database at start-up, as an application would, then does a
 //! little real work. The database is `DATABASE_URL`, or `blog.db` in the package folder.
+//!
+//! `blog migrate up|down|status|resolve` is entmig's shipped migrate command instead: what an
+//! image without cargo runs to apply, inspect and undo the blog's migrations.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == "migrate")
+    {
+        // `migrate` stands where the program's name does for the command.
+        return entmig_runtime::cli::run(
+            &blog::migrations::migrator(),
+            std::env::args_os().skip(1),
+        );
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
