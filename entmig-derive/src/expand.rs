@@ -26,6 +26,17 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         .foreign_keys
         .iter()
         .filter_map(|fk| key_check(fk, &krate));
+    // Only with entmig-runtime's `registry` feature, which turns on this crate's.
+    let registration = cfg!(feature = "registry").then(|| {
+        quote! {
+            __entmig::inventory::submit! {
+                __entmig::Registration {
+                    table: &__ENTMIG_TABLE,
+                    type_name: #type_name,
+                }
+            }
+        }
+    });
     Ok(quote! {
         const _: () = {
             use #krate::__private as __entmig;
@@ -38,12 +49,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                     __ENTMIG_TABLE.to_table()
                 }
             }
-            __entmig::inventory::submit! {
-                __entmig::Registration {
-                    table: &__ENTMIG_TABLE,
-                    type_name: #type_name,
-                }
-            }
+            #registration
             #(#key_checks)*
         };
     })

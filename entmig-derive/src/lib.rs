@@ -9,8 +9,9 @@ mod expand;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Implements `entmig_runtime::Entity` for a struct with named fields and registers it, so that
-/// `Schema::registered()` (`entmig_runtime::Registered`) finds it. See the README for the `#[entmig(..)]` attributes.
+/// Implements `entmig_runtime::Entity` for a struct with named fields; with entmig-runtime's
+/// `registry` feature it also registers it, so that `Schema::registered()`
+/// (`entmig_runtime::Registered`) finds it. See the README for the `#[entmig(..)]` attributes.
 #[proc_macro_derive(Entity, attributes(entmig))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -36,6 +36,7 @@ pub mod migration;
 pub mod migrator;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "registry")]
 mod registry;
 #[doc(hidden)]
 pub mod runner;
@@ -60,6 +61,7 @@ pub use migration::{MigrationTrait, Plan};
 pub use migrator::{
     Event, MigrationStatus, Migrator, Preview, Report, Revert, RunError, RunOptions, State,
 };
+#[cfg(feature = "registry")]
 pub use registry::Registered;
 pub use sync::{SyncOptions, SyncReport};
 pub use url::DatabaseUrl;
@@ -68,8 +70,10 @@ pub use value::Value;
 /// Items the code that `#[derive(Entity)]` generates refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "registry")]
     pub use crate::registry::Registration;
     pub use crate::table_def::{ForeignKeyDef, TABLE, TableDef};
     pub use entmig_schema::{Entity, ReferentialAction, Table};
+    #[cfg(feature = "registry")]
     pub use inventory;
 }
