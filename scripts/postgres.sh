@@ -83,6 +83,7 @@ start_postgres_tls() {
             fi
         fi
         echo "== installing openssl (Debian package)"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
         "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
     fi
     local dir port
