@@ -8,12 +8,17 @@
 #                    verify-full against 127.0.0.1 fails), and a client certificate for the
 #                    `entmig_cert` role (`cert` authentication); exports
 #                    ENTMIG_TEST_POSTGRES_TLS_URL and ENTMIG_TEST_POSTGRES_TLS_{CA,CERT,KEY}
-#   stop_postgres    stops the clusters and removes their folders
+#   start_pgbouncer  installs PgBouncer (Debian package) when missing and starts it on a free
+#                    port in front of the first cluster, in transaction mode, handing
+#                    consecutive transactions to different server connections
+#                    (server_round_robin); exports ENTMIG_TEST_PGBOUNCER_URL
+#   stop_postgres    stops PgBouncer and the clusters and removes their folders
 #
 # The server refuses to run as root, so as root the cluster belongs to the `postgres` user.
 
 ENTMIG_PG_DIR=""
 ENTMIG_PG_TLS_DIR=""
+ENTMIG_PGBOUNCER_DIR=""
 ENTMIG_PG_AS=()
 
 pg_bin_dir() {
@@ -136,8 +141,80 @@ HBA
     echo "== PostgreSQL with TLS only on localhost:$port"
 }
 
+start_pgbouncer() {
+    if [ -n "${ENTMIG_TEST_PGBOUNCER_URL:-}" ]; then
+        echo "== using PgBouncer at the given ENTMIG_TEST_PGBOUNCER_URL"
+        return 0
+    fi
+    if [ -z "${ENTMIG_PG_DIR:-}" ]; then
+        echo "== no cluster of this script to put PgBouncer in front of; PgBouncer tests will be skipped"
+        return 0
+    fi
+    if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then
+        local sudo=()
+        if [ "$(id -u)" != 0 ]; then
+            if command -v sudo >/dev/null; then sudo=(sudo); else
+                echo "== PgBouncer is not installed and this user cannot install it; PgBouncer tests will be skipped"
+                return 0
+            fi
+        fi
+        echo "== installing PgBouncer (Debian package)"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+        # The package starts a service of its own on port 6432; these tests use theirs.
+        "${sudo[@]}" service pgbouncer stop >/dev/null 2>&1 || true
+    fi
+    local bouncer dir server port
+    bouncer="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+    dir="$(mktemp -d /tmp/entmig-pgbouncer.XXXXXX)"
+    ENTMIG_PGBOUNCER_DIR="$dir"
+    server="${ENTMIG_TEST_POSTGRES_URL##*@}"
+    server="${server%%/*}"
+    port="$(free_port 64320 64420)"
+    echo '"entmig" ""' >"$dir/userlist.txt"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=${server%%:*} port=${server##*:} user=entmig
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+; Consecutive transactions of one client go to different server connections, as under load:
+; whatever relies on session state fails here at once.
+server_round_robin = 1
+default_pool_size = 4
+min_pool_size = 4
+max_client_conn = 400
+logfile = $dir/log
+pidfile = $dir/pid
+INI
+    if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; fi
+    "${ENTMIG_PG_AS[@]}" "$bouncer" -d "$dir/pgbouncer.ini"
+    local tries=0
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 100 ]; then
+            echo "== PgBouncer did not start:"; cat "$dir/log"; return 1
+        fi
+        sleep 0.1
+    done
+    export ENTMIG_TEST_PGBOUNCER_URL="postgres://entmig@127.0.0.1:$port/entmig_test"
+    echo "== PgBouncer $("$bouncer" --version | head -n 1 | awk '{print $2}') in transaction mode on 127.0.0.1:$port"
+}
+
 stop_postgres() {
     local dir
+    if [ -n "$ENTMIG_PGBOUNCER_DIR" ]; then
+        if [ -f "$ENTMIG_PGBOUNCER_DIR/pid" ]; then
+            kill "$(cat "$ENTMIG_PGBOUNCER_DIR/pid")" 2>/dev/null || true
+        fi
+        rm -rf "$ENTMIG_PGBOUNCER_DIR"
+        ENTMIG_PGBOUNCER_DIR=""
+    fi
     for dir in "$ENTMIG_PG_DIR" "$ENTMIG_PG_TLS_DIR"; do
         if [ -n "$dir" ]; then
             "${ENTMIG_PG_AS[@]}" "$(pg_bin_dir)/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true

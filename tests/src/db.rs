@@ -66,6 +66,40 @@ impl TestDb {
         &self.url
     }
 
+    /// The URL of this PostgreSQL database through the test PgBouncer (transaction mode,
+    /// `server_round_robin`), with its pool warmed to several server connections so that
+    /// consecutive transactions of one client go to different ones; `None` (with a notice)
+    /// when no PgBouncer is given, except in CI.
+    pub fn behind_pgbouncer(&self) -> Option<String> {
+        let (_, name) = self.postgres.as_ref()?;
+        let bouncer = required_url(
+            "ENTMIG_TEST_PGBOUNCER_URL",
+            "this PgBouncer test",
+            "scripts/test starts one and sets it",
+        )?;
+        let url = match bouncer.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("ENTMIG_TEST_PGBOUNCER_URL has no database part: {bouncer}"),
+        };
+        // Four transactions at once make the pool open four server connections.
+        let clients: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                        .expect("connect through PgBouncer");
+                    client
+                        .batch_execute("BEGIN; SELECT pg_sleep(0.3); COMMIT")
+                        .expect("a transaction through PgBouncer");
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().expect("warm the pool");
+        }
+        Some(url)
+    }
+
     /// A new connection.
     pub fn open(&self) -> Database {
         Database::connect(&self.url).expect("open the test database")
@@ -87,17 +121,25 @@ impl Drop for TestDb {
 
 /// The test server's URL, or `None` with a notice; in CI a missing server fails the test.
 pub fn postgres_url() -> Option<String> {
-    match std::env::var("ENTMIG_TEST_POSTGRES_URL") {
+    required_url(
+        "ENTMIG_TEST_POSTGRES_URL",
+        "this PostgreSQL test",
+        "scripts/test starts a server and sets it",
+    )
+}
+
+/// The URL in `variable`, or `None` with a notice that `what` is skipped and `how` to run it;
+/// in CI (`CI=true`) a missing one fails the test, so that nothing is skipped there.
+pub fn required_url(variable: &str, what: &str, how: &str) -> Option<String> {
+    match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!(
-                "ENTMIG_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run; run them through scripts/test, which starts a server"
+                "{variable} is not set: in CI {what} must run; run it through scripts/test ({how})"
             )
         }
         _ => {
-            eprintln!(
-                "note: ENTMIG_TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; scripts/test starts a server and sets it"
-            );
+            eprintln!("note: {variable} is not set, so {what} is skipped; {how}");
             None
         }
     }

@@ -93,10 +93,11 @@ pub(crate) fn exists(db: &mut Database) -> Result<bool> {
     db.driver().has_table(TRACKING_TABLE)
 }
 
-/// Creates the table if it is missing.
+/// Creates the table if it is missing, in a transaction of its own (under the run's lock), so
+/// that it lands in the managed schema through a pooler too.
 pub(crate) fn create_if_missing(db: &mut Database) -> Result<()> {
     if !exists(db)? {
-        db.execute(&create_sql(), &[])?;
+        db.in_transaction(None, |tx| tx.execute(&create_sql(), &[]).map(|_| ()))?;
     }
     Ok(())
 }

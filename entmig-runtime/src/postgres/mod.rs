@@ -5,9 +5,25 @@
 //! parameter (default `public`) names the schema whose tables entmig manages. The client lives
 //! on a thread of its own ([`thread`]), so it works inside any tokio runtime.
 //!
-//! A run holds a session-level advisory lock; each migration is a transaction, so DDL rolls
-//! back with everything else. Non-transactional migrations run statement by statement in
-//! autocommit, which `CREATE INDEX CONCURRENTLY` needs.
+//! Nothing relies on session state, so that a run through a pooler in transaction mode
+//! (PgBouncer, Neon's `-pooler` host, Supabase's port 6543), which may hand each transaction
+//! to another server connection, behaves as one on a direct connection:
+//! - every query, and every statement with parameters, runs in a transaction that starts with
+//!   `SET LOCAL search_path`: a migration's own, or else a short one of its own;
+//! - prepared statements live only inside the transaction that prepared them (closed before
+//!   it ends), so none is looked for on another server connection;
+//! - the run's lock is a transaction-level advisory lock held by an open transaction on a
+//!   second connection for the length of the run: an open transaction keeps its server
+//!   connection under any pooler, and the lock goes when the transaction or the connection
+//!   ends, also when the process dies.
+//!
+//! Outside a transaction a statement without parameters runs bare, in autocommit, as written,
+//! so that `CREATE DATABASE`, `VACUUM` and a non-transactional migration's
+//! `CREATE INDEX CONCURRENTLY` work; through a transaction pooler such a statement sees the
+//! server's default `search_path`, so a non-transactional migration on a schema other than
+//! `public` needs the direct connection there. A client the caller connected ([`Postgres::from_client`]) has no URL to open
+//! the lock's connection with: it holds a session-level advisory lock on itself, which needs a
+//! direct connection.
 
 mod introspect;
 mod thread;
@@ -30,54 +46,77 @@ use tls::{ConnectOptions, SslMode};
 pub(crate) struct Postgres {
     client: Client,
     schema: String,
+    /// `BEGIN; SET LOCAL search_path TO "schema"`: how every transaction starts.
+    begin: String,
     /// The advisory-lock key of this schema, so runs on other schemas do not wait.
     lock_key: i64,
-    /// A migration's transaction is open.
+    /// How the run's lock is held.
+    lock: Lock,
+    /// A transaction is open: a migration's, or the one a statement outside it runs in.
     in_transaction: bool,
-    /// Prepared statements of the tracking table's queries, so each costs one round trip.
+    /// Prepared statements of the tracking table's queries, kept for the length of the
+    /// transaction that prepared them.
     prepared: HashMap<String, Statement>,
+}
+
+/// Where the run's lock lives.
+enum Lock {
+    /// On a second connection, opened as this one was, whose open transaction holds a
+    /// transaction-level advisory lock while the run lasts (`Some` while held).
+    Connection(Box<LockConnection>),
+    /// A session-level advisory lock on the client itself (a client the caller connected).
+    Session,
+}
+
+struct LockConnection {
+    options: ConnectOptions,
+    /// The URL, redacted, for messages.
+    url: String,
+    /// The second connection, open from the first try to take the lock to its release.
+    client: Option<Client>,
+    held: bool,
 }
 
 impl Postgres {
     /// Connects as the URL says (TLS by its `sslmode`, see [`tls`]) and checks its schema.
     pub(crate) fn connect(url: &str) -> Result<Self> {
-        let failed = |message: String| Error::Connect {
-            url: redact(url),
-            message,
-        };
         let options = ConnectOptions::parse(url).map_err(|reason| Error::Url {
             url: redact(url),
             reason,
         })?;
-        let client = match options.ssl_mode {
-            SslMode::Disable => options.config.connect(NoTls),
-            _ => {
-                let tls = MakeRustlsConnect::new(options.client_config().map_err(failed)?);
-                options.config.connect(tls)
-            }
-        }
-        .map_err(|e| failed(connect_error(&options, &e)))?;
-        let mut postgres = Postgres::new(client, options.schema);
+        let client = open(&options, url)?;
+        let schema = options.schema.clone();
+        let mut postgres = Postgres::new(
+            client,
+            schema.clone(),
+            Lock::Connection(Box::new(LockConnection {
+                options,
+                url: redact(url),
+                client: None,
+                held: false,
+            })),
+        );
+        // For a non-transactional migration's bare statements on a direct connection; every
+        // other statement sets it for its own transaction.
         let set = format!(
             "SET search_path TO {}",
-            entmig_schema::render::quote_ident(&postgres.schema)
+            entmig_schema::render::quote_ident(&schema)
         );
         postgres
             .client
             .batch_execute(&set)
             .map_err(|e| sql_error(&set, &e))?;
-        let schema = postgres.schema.clone();
-        let exists = postgres
-            .client
-            .query_one(
-                "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
-                &[&schema],
-            )
-            .map_err(|e| sql_error("SELECT .. FROM pg_namespace", &e))?;
-        if exists.get::<_, i64>(0) == 0 {
-            return Err(failed(format!(
-                "the schema `{schema}` does not exist; create it (CREATE SCHEMA \"{schema}\") or remove `schema=` from the URL"
-            )));
+        let exists = postgres.query(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+            &[Value::from(schema.clone())],
+        )?;
+        if exists.first().and_then(|row| row.first()) == Some(&Value::Integer(0)) {
+            return Err(Error::Connect {
+                url: redact(url),
+                message: format!(
+                    "the schema `{schema}` does not exist; create it (CREATE SCHEMA \"{schema}\") or remove `schema=` from the URL"
+                ),
+            });
         }
         Ok(postgres)
     }
@@ -91,12 +130,17 @@ impl Postgres {
             url: "postgres (client)".into(),
             message: "the connection's search_path names no existing schema; SET search_path TO the schema entmig should manage".into(),
         })?;
-        Ok(Postgres::new(client, schema))
+        Ok(Postgres::new(client, schema, Lock::Session))
     }
 
-    fn new(client: Client, schema: String) -> Self {
+    fn new(client: Client, schema: String, lock: Lock) -> Self {
         Postgres {
             lock_key: stable_hash(format!("entmig:{schema}").as_bytes()) as i64,
+            begin: format!(
+                "BEGIN; SET LOCAL search_path TO {}",
+                entmig_schema::render::quote_ident(&schema)
+            ),
+            lock,
             in_transaction: false,
             prepared: HashMap::new(),
             client,
@@ -104,9 +148,37 @@ impl Postgres {
         }
     }
 
-    /// A prepared statement. Those of the tracking table, whose columns never change, are kept
-    /// (one round trip each after the first); any other is prepared afresh, because PostgreSQL
-    /// refuses a kept plan once a migration has changed the columns it reads.
+    /// Runs `f` inside a transaction: the one open, or else a short one of its own (with the
+    /// schema's `search_path`), committed when `f` succeeds.
+    fn in_own_transaction<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.in_transaction {
+            return f(self);
+        }
+        self.begin()?;
+        let result = f(self);
+        match result {
+            Ok(value) => self.commit().map(|()| value),
+            Err(error) => {
+                let _ = self.rollback();
+                Err(error)
+            }
+        }
+    }
+
+    /// Ends the open transaction with `sql` (`COMMIT` or `ROLLBACK`), closing its prepared
+    /// statements first, inside it.
+    fn end(&mut self, sql: &str) -> Result<()> {
+        self.prepared.clear();
+        let result = self.simple(sql).map(|_| ());
+        // A failed COMMIT ends the transaction too (rolled back).
+        self.in_transaction = false;
+        result
+    }
+
+    /// A prepared statement, inside the open transaction. Those of the tracking table, whose
+    /// columns never change, are kept until the transaction ends; any other is prepared
+    /// afresh, because PostgreSQL refuses a kept plan once a migration has changed the
+    /// columns it reads.
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
@@ -132,6 +204,99 @@ impl Postgres {
             .last()
             .unwrap_or(0))
     }
+}
+
+/// Takes the advisory lock `key` on `client`, polled rather than waited on so that the timeout
+/// holds whatever the server's settings; when it does not come, who holds it.
+///
+/// `transaction` takes a transaction-level lock in an open transaction, kept open once it is
+/// held. Each try that fails ends its transaction before the next, so that a waiter holds no
+/// server connection of a pooler while it waits (the holder's migrations may need it).
+fn poll_lock(client: &mut Client, key: i64, timeout: Duration, transaction: bool) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let held = if transaction {
+            // The open transaction is the lock: no server setting may end it mid-run.
+            let begin = "BEGIN; SET LOCAL idle_in_transaction_session_timeout = 0";
+            client
+                .batch_execute(begin)
+                .map_err(|e| sql_error(begin, &e))?;
+            let held = try_lock(client, "pg_try_advisory_xact_lock", key)?;
+            if !held {
+                client
+                    .batch_execute("ROLLBACK")
+                    .map_err(|e| sql_error("ROLLBACK", &e))?;
+            }
+            held
+        } else {
+            try_lock(client, "pg_try_advisory_lock", key)?
+        };
+        if held {
+            return Ok(());
+        }
+        if start.elapsed() >= timeout {
+            return Err(Error::LockTimeout {
+                waited: timeout,
+                holder: holder(client, key),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One try of `function` (`pg_try_advisory_xact_lock` or `pg_try_advisory_lock`) on `key`.
+///
+/// Through the simple protocol: a statement of the extended one leaves its portal, and with it
+/// a snapshot, in the open transaction, and `CREATE INDEX CONCURRENTLY` (a non-transactional
+/// migration's) waits for every transaction that holds a snapshot: it would wait for the
+/// lock's transaction, which waits for the run, for ever.
+fn try_lock(client: &mut Client, function: &str, key: i64) -> Result<bool> {
+    let sql = format!("SELECT {function}({key})");
+    let messages = client.simple_query(&sql).map_err(|e| sql_error(&sql, &e))?;
+    Ok(messages
+        .iter()
+        .any(|message| matches!(message, SimpleQueryMessage::Row(row) if row.get(0) == Some("t"))))
+}
+
+/// Who holds the advisory lock `key`, for the message of a lock that did not come. In a
+/// transaction of its own, so that it is prepared and run on one server connection.
+fn holder(client: &mut Client, key: i64) -> String {
+    let found = client.transaction().and_then(|mut tx| {
+        let row = tx.query_opt(
+            "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local') \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted \
+             AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1",
+            &[&key],
+        )?;
+        tx.commit()?;
+        Ok(row)
+    });
+    match found {
+        Ok(Some(row)) => format!(
+            "process {} ({} from {}) holds it",
+            row.get::<_, i32>(0),
+            row.get::<_, String>(1),
+            row.get::<_, String>(2)
+        ),
+        _ => "another session holds it".into(),
+    }
+}
+
+/// A client connected as `options` say: TLS by `sslmode`, errors with their fix.
+fn open(options: &ConnectOptions, url: &str) -> Result<Client> {
+    let failed = |message: String| Error::Connect {
+        url: redact(url),
+        message,
+    };
+    match options.ssl_mode {
+        SslMode::Disable => options.config.connect(NoTls),
+        _ => {
+            let tls = MakeRustlsConnect::new(options.client_config().map_err(failed)?);
+            options.config.connect(tls)
+        }
+    }
+    .map_err(|e| failed(connect_error(options, &e)))
 }
 
 /// Why a connection failed, with the fix where entmig knows it: a server that takes only TLS
@@ -293,36 +458,41 @@ impl Driver for Postgres {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         if params.is_empty() {
-            // One round trip, and room for statements that take no parameters at all.
+            // One round trip, as written: outside a transaction in autocommit, so that
+            // statements that refuse a transaction block (CREATE DATABASE, VACUUM) work.
             return self.simple(sql);
         }
-        let statement = self.prepare(sql)?;
-        let boxed = bind(sql, &statement, params)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
-        self.client
-            .execute(&statement, &refs)
-            .map_err(|e| sql_error(sql, &e))
+        self.in_own_transaction(|this| {
+            let statement = this.prepare(sql)?;
+            let boxed = bind(sql, &statement, params)?;
+            let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+            this.client
+                .execute(&statement, &refs)
+                .map_err(|e| sql_error(sql, &e))
+        })
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
-        let statement = self.prepare(sql)?;
-        let boxed = bind(sql, &statement, params)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
-        let rows = self
-            .client
-            .query(&statement, &refs)
-            .map_err(|e| sql_error(sql, &e))?;
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| {
-                        row.try_get::<_, AnyValue>(i)
-                            .map(|v| v.0)
-                            .map_err(|e| sql_error(sql, &e))
-                    })
-                    .collect()
-            })
-            .collect()
+        self.in_own_transaction(|this| {
+            let statement = this.prepare(sql)?;
+            let boxed = bind(sql, &statement, params)?;
+            let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+            let rows = this
+                .client
+                .query(&statement, &refs)
+                .map_err(|e| sql_error(sql, &e))?;
+            rows.iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| {
+                            row.try_get::<_, AnyValue>(i)
+                                .map(|v| v.0)
+                                .map_err(|e| sql_error(sql, &e))
+                        })
+                        .collect()
+                })
+                .collect()
+        })
     }
 
     fn execute_batch(&mut self, sql: &str) -> Result<()> {
@@ -332,8 +502,7 @@ impl Driver for Postgres {
     }
 
     fn introspect(&mut self) -> Result<Schema> {
-        let schema = self.schema.clone();
-        introspect::schema(&mut self.client, &schema)
+        self.in_own_transaction(|this| introspect::schema(&mut this.client, &this.schema.clone()))
     }
 
     fn has_table(&mut self, name: &str) -> Result<bool> {
@@ -362,51 +531,44 @@ impl Driver for Postgres {
     }
 
     fn lock(&mut self, timeout: Duration) -> Result<()> {
-        // Polled rather than waited on, so the timeout holds whatever the server's settings.
-        let start = Instant::now();
-        loop {
-            let row = self
-                .client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&self.lock_key])
-                .map_err(|e| sql_error("SELECT pg_try_advisory_lock($1)", &e))?;
-            if row.get::<_, bool>(0) {
-                return Ok(());
+        let key = self.lock_key;
+        match &mut self.lock {
+            Lock::Connection(lock) if lock.held => Ok(()),
+            Lock::Connection(lock) => {
+                let client = match &mut lock.client {
+                    Some(client) => client,
+                    None => lock.client.insert(open(&lock.options, &lock.url)?),
+                };
+                poll_lock(client, key, timeout, true)?;
+                lock.held = true;
+                Ok(())
             }
-            if start.elapsed() >= timeout {
-                let holder = self
-                    .client
-                    .query_opt(
-                        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local') \
-                         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                         WHERE l.locktype = 'advisory' AND l.granted \
-                         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1",
-                        &[&self.lock_key],
-                    )
-                    .ok()
-                    .flatten()
-                    .map(|row| {
-                        format!(
-                            "process {} ({} from {}) holds it",
-                            row.get::<_, i32>(0),
-                            row.get::<_, String>(1),
-                            row.get::<_, String>(2)
-                        )
-                    })
-                    .unwrap_or_else(|| "another session holds it".into());
-                return Err(Error::LockTimeout {
-                    waited: timeout,
-                    holder,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(50));
+            Lock::Session => poll_lock(&mut self.client, key, timeout, false),
         }
     }
 
     fn unlock(&mut self) -> Result<()> {
-        self.client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&self.lock_key])
-            .map_err(|e| sql_error("SELECT pg_advisory_unlock($1)", &e))?;
-        Ok(())
+        match &mut self.lock {
+            Lock::Connection(lock) => {
+                // Ending the transaction releases the lock; the connection goes with it.
+                let client = lock.client.take();
+                if std::mem::take(&mut lock.held)
+                    && let Some(mut client) = client
+                {
+                    client
+                        .batch_execute("ROLLBACK")
+                        .map_err(|e| sql_error("ROLLBACK (the lock's transaction)", &e))?;
+                }
+                Ok(())
+            }
+            Lock::Session => {
+                let sql = "SELECT pg_advisory_unlock($1)";
+                self.client
+                    .query_one(sql, &[&self.lock_key])
+                    .map_err(|e| sql_error(sql, &e))?;
+                Ok(())
+            }
+        }
     }
 
     fn abort(&mut self) -> Result<()> {
@@ -422,20 +584,19 @@ impl Driver for Postgres {
     }
 
     fn begin(&mut self) -> Result<()> {
-        self.simple("BEGIN")?;
+        let begin = std::mem::take(&mut self.begin);
+        let result = self.simple(&begin);
+        self.begin = begin;
+        result?;
         self.in_transaction = true;
         Ok(())
     }
 
     fn commit(&mut self) -> Result<()> {
-        let result = self.simple("COMMIT").map(|_| ());
-        // A failed COMMIT ends the transaction too (rolled back).
-        self.in_transaction = false;
-        result
+        self.end("COMMIT")
     }
 
     fn rollback(&mut self) -> Result<()> {
-        self.in_transaction = false;
-        self.simple("ROLLBACK").map(|_| ())
+        self.end("ROLLBACK")
     }
 }

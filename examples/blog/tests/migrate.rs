@@ -172,6 +172,50 @@ fn up_status_down_status_on_postgres() {
     }
 }
 
+/// The same through PgBouncer in transaction mode (`scripts/test` starts it with
+/// `server_round_robin`), its pool warmed to four server connections first, so that the
+/// command's consecutive transactions go to different ones.
+#[test]
+fn up_status_down_status_through_pgbouncer() {
+    let (Ok(admin), Ok(bouncer)) = (
+        std::env::var("ENTMIG_TEST_POSTGRES_URL"),
+        std::env::var("ENTMIG_TEST_PGBOUNCER_URL"),
+    ) else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "ENTMIG_TEST_POSTGRES_URL or ENTMIG_TEST_PGBOUNCER_URL is not set in CI"
+        );
+        eprintln!("skipped: ENTMIG_TEST_PGBOUNCER_URL is not set");
+        return;
+    };
+    let name = format!("entmig_blog_pgbouncer_{}", std::process::id());
+    let mut server = Database::connect(&admin).unwrap();
+    server
+        .execute(&format!("CREATE DATABASE \"{name}\""), &[])
+        .unwrap();
+    let (base, _) = bouncer.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let warm: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut db = Database::connect(&url).unwrap();
+                db.execute("SELECT pg_sleep(0.3)", &[]).unwrap();
+            })
+        })
+        .collect();
+    for thread in warm {
+        thread.join().unwrap();
+    }
+    let result = std::panic::catch_unwind(|| up_status_down_status(&url));
+    server
+        .execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"), &[])
+        .unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 #[test]
 fn a_dirty_migration_fails_status_until_it_is_resolved() {
     let dir = tempfile::tempdir().unwrap();
