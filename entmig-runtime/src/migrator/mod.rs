@@ -23,6 +23,8 @@ use crate::database::{Database, Transaction};
 use crate::error::{Error, Result};
 use crate::migration::{Direction, MigrationTrait, Plan, Step};
 
+#[cfg(feature = "tokio")]
+mod asynchronous;
 mod preview;
 mod tracking;
 
