@@ -55,6 +55,9 @@ fn main() {
             "\n(PostgreSQL: set ENTMIG_TEST_POSTGRES_URL to a server to compare there too)"
         ),
     }
+    if let Ok(url) = std::env::var("ENTMIG_TEST_POSTGRES_URL") {
+        ways_to_run(&url);
+    }
     match std::env::var("ENTMIG_TEST_POSTGRES_TLS_URL") {
         Ok(url) => tls(&url),
         Err(_) => println!(
@@ -117,6 +120,90 @@ fn tls(url: &str) {
             median.as_secs_f64() / base.as_secs_f64()
         );
     }
+}
+
+/// `Migrator::run` against the ways a service runs it: `run_async` (with the `tokio` feature,
+/// `--features tokio`), awaited in a current-thread runtime, and `run` through PgBouncer in
+/// transaction mode (`ENTMIG_TEST_PGBOUNCER_URL`, as scripts/postgres.sh's start_pgbouncer
+/// sets it). Each run in a fresh schema.
+fn ways_to_run(admin: &str) {
+    let runs = 3;
+    let with = |url: &str, params: &str| {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}{params}")
+    };
+    type Way = Box<dyn Fn(&str) -> usize>;
+    let mut ways: Vec<(&str, String, Way)> = vec![(
+        "Migrator::run",
+        admin.to_owned(),
+        Box::new(|url| {
+            migrator()
+                .run(&mut Database::connect(url).unwrap())
+                .unwrap()
+                .done
+                .len()
+        }),
+    )];
+    #[cfg(feature = "tokio")]
+    ways.push((
+        "Migrator::run_async, awaited in tokio",
+        admin.to_owned(),
+        Box::new(|url| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            runtime
+                .block_on(migrator().run_async(url))
+                .unwrap()
+                .done
+                .len()
+        }),
+    ));
+    if let Ok(bouncer) = std::env::var("ENTMIG_TEST_PGBOUNCER_URL") {
+        ways.push((
+            "Migrator::run through PgBouncer",
+            bouncer,
+            Box::new(|url| {
+                migrator()
+                    .run(&mut Database::connect(url).unwrap())
+                    .unwrap()
+                    .done
+                    .len()
+            }),
+        ));
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "\n{COUNT} migrations on PostgreSQL, the ways a service runs them, median of {runs}\n"
+    );
+    println!("| how                                   | median      | ratio |");
+    println!("|---------------------------------------|-------------|-------|");
+    let mut admin_db = Database::connect(admin).expect("connect");
+    let mut first = None;
+    for (n, (how, url, run)) in ways.iter().enumerate() {
+        let mut times = Vec::new();
+        for round in 0..runs {
+            let schema = format!("bench_way_{n}_{round}");
+            let reset = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+            admin_db.execute(&reset, &[]).expect("schema");
+            let start = Instant::now();
+            assert_eq!(run(&with(url, &format!("schema={schema}"))), COUNT);
+            times.push(start.elapsed());
+            admin_db
+                .execute(&format!("DROP SCHEMA {schema} CASCADE"), &[])
+                .expect("drop schema");
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let base = *first.get_or_insert(median);
+        println!(
+            "| {how:<37} | {:>8.1} ms | {:.2}x |",
+            ms(median),
+            median.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+    #[cfg(not(feature = "tokio"))]
+    println!("(run_async: bench with --features tokio)");
 }
 
 /// The same comparison on PostgreSQL: each run in a fresh schema.

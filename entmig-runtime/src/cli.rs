@@ -137,10 +137,19 @@ where
     match execute(migrator, &cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", in_this_command(&message));
             ExitCode::FAILURE
         }
     }
+}
+
+/// A message of the runtime in this command's words: the errors and states name the fix as
+/// `cargo entmig`'s commands, which an image without cargo does not have.
+fn in_this_command(message: &str) -> String {
+    message
+        .replace("`cargo entmig run", "`migrate up")
+        .replace("`cargo entmig revert", "`migrate down")
+        .replace("`cargo entmig ", "`migrate ")
 }
 
 fn execute(migrator: &Migrator, cli: &Cli) -> Result<(), String> {
@@ -375,6 +384,16 @@ fn script(statements: &[String]) {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn fixes_name_this_command_not_cargo_entmig() {
+        assert_eq!(
+            in_this_command(
+                "a is dirty (check the database, then `cargo entmig resolve` it); b is late (`cargo entmig run --force` applies it)"
+            ),
+            "a is dirty (check the database, then `migrate resolve` it); b is late (`migrate up --force` applies it)"
+        );
+    }
 
     #[test]
     fn the_command_is_well_formed() {

@@ -235,9 +235,19 @@ fn a_dirty_migration_fails_status_until_it_is_resolved() {
         "{}",
         status.stderr
     );
+    assert!(
+        status.stderr.contains("then `migrate resolve` it") && !status.stderr.contains("cargo"),
+        "the fix names this command: {}",
+        status.stderr
+    );
     let up = migrate(Some(&url), &["up"]);
     assert_eq!(up.code, 1);
     assert!(up.stderr.starts_with("error: migration "), "{}", up.stderr);
+    assert!(
+        up.stderr.contains("`migrate resolve ") && !up.stderr.contains("cargo"),
+        "{}",
+        up.stderr
+    );
 
     let resolved = migrate(Some(&url), &["resolve", "rename_handle", "--applied"]);
     assert_eq!(resolved.code, 0, "{}", resolved.stderr);
