@@ -24,7 +24,7 @@ impl Migrator {
     /// # fn migrator() -> entmig_runtime::Migrator { entmig_runtime::Migrator::new(vec![]) }
     /// let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is set");
     /// let report = migrator().run_async(&url).await?;
-    /// println!("applied {} migration(s)", report.done.len());
+    /// log::info!("applied {} migration(s)", report.done.len());
     /// # Ok(())
     /// # }
     /// ```
