@@ -21,6 +21,26 @@ ENTMIG_PG_TLS_DIR=""
 ENTMIG_PGBOUNCER_DIR=""
 ENTMIG_PG_AS=()
 
+# Runs a command as root: directly when root, else through sudo.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# install_package PACKAGE NAME WHAT: installs a Debian package, or says that WHAT will be skipped
+# (and returns 1) when this user can neither install as root nor sudo. A failed apt-get ends
+# the script: it is run as `install_package .. || return 0`, where `set -e` does not act.
+install_package() {
+    if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+        echo "== $2 is not installed and this user cannot install it; $3 will be skipped"
+        return 1
+    fi
+    echo "== installing $2 (Debian package $1)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
+        { echo "== apt-get update failed"; exit 1; }
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null ||
+        { echo "== apt-get install $1 failed"; exit 1; }
+}
+
 pg_bin_dir() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
@@ -33,16 +53,7 @@ start_postgres() {
     local bin
     bin="$(pg_bin_dir)"
     if [ -z "$bin" ]; then
-        local sudo=()
-        if [ "$(id -u)" != 0 ]; then
-            if command -v sudo >/dev/null; then sudo=(sudo); else
-                echo "== PostgreSQL is not installed and this user cannot install it; PostgreSQL tests will be skipped"
-                return 0
-            fi
-        fi
-        echo "== installing PostgreSQL (Debian packages)"
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        install_package postgresql PostgreSQL "PostgreSQL tests" || return 0
         bin="$(pg_bin_dir)"
     fi
     ENTMIG_PG_DIR="$(mktemp -d /tmp/entmig-pg.XXXXXX)"
@@ -80,16 +91,7 @@ start_postgres_tls() {
     bin="$(pg_bin_dir)"
     if [ -z "$bin" ]; then return 0; fi
     if ! command -v openssl >/dev/null; then
-        local sudo=()
-        if [ "$(id -u)" != 0 ]; then
-            if command -v sudo >/dev/null; then sudo=(sudo); else
-                echo "== openssl is not installed and this user cannot install it; TLS tests will be skipped"
-                return 0
-            fi
-        fi
-        echo "== installing openssl (Debian package)"
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+        install_package openssl openssl "TLS tests" || return 0
     fi
     local dir port
     dir="$(mktemp -d /tmp/entmig-pgtls.XXXXXX)"
@@ -151,18 +153,9 @@ start_pgbouncer() {
         return 0
     fi
     if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then
-        local sudo=()
-        if [ "$(id -u)" != 0 ]; then
-            if command -v sudo >/dev/null; then sudo=(sudo); else
-                echo "== PgBouncer is not installed and this user cannot install it; PgBouncer tests will be skipped"
-                return 0
-            fi
-        fi
-        echo "== installing PgBouncer (Debian package)"
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+        install_package pgbouncer PgBouncer "PgBouncer tests" || return 0
         # The package starts a service of its own on port 6432; these tests use theirs.
-        "${sudo[@]}" service pgbouncer stop >/dev/null 2>&1 || true
+        as_root service pgbouncer stop >/dev/null 2>&1 || true
     fi
     local bouncer dir server port
     bouncer="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
