@@ -157,13 +157,25 @@ fn up_status_down_status_on_postgres() {
         return;
     };
     let name = format!("entmig_blog_migrate_{}", std::process::id());
-    let mut server = Database::connect(&admin).unwrap();
+    in_a_fresh_database(&admin, &admin, &name, up_status_down_status);
+}
+
+/// Runs `test` on a fresh database `name`, created through `admin` and reached through the
+/// server of `through` (the same server, or a pooler in front of it), dropped afterwards,
+/// also when `test` panics.
+fn in_a_fresh_database(
+    admin: &str,
+    through: &str,
+    name: &str,
+    test: impl Fn(&str) + std::panic::RefUnwindSafe,
+) {
+    let mut server = Database::connect(admin).unwrap();
     server
         .execute(&format!("CREATE DATABASE \"{name}\""), &[])
         .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
+    let (base, _) = through.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
-    let result = std::panic::catch_unwind(|| up_status_down_status(&url));
+    let result = std::panic::catch_unwind(|| test(&url));
     server
         .execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"), &[])
         .unwrap();
@@ -189,31 +201,21 @@ fn up_status_down_status_through_pgbouncer() {
         return;
     };
     let name = format!("entmig_blog_pgbouncer_{}", std::process::id());
-    let mut server = Database::connect(&admin).unwrap();
-    server
-        .execute(&format!("CREATE DATABASE \"{name}\""), &[])
-        .unwrap();
-    let (base, _) = bouncer.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
-    let warm: Vec<_> = (0..4)
-        .map(|_| {
-            let url = url.clone();
-            std::thread::spawn(move || {
-                let mut db = Database::connect(&url).unwrap();
-                db.execute("SELECT pg_sleep(0.3)", &[]).unwrap();
+    in_a_fresh_database(&admin, &bouncer, &name, |url| {
+        let warm: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.to_owned();
+                std::thread::spawn(move || {
+                    let mut db = Database::connect(&url).unwrap();
+                    db.execute("SELECT pg_sleep(0.3)", &[]).unwrap();
+                })
             })
-        })
-        .collect();
-    for thread in warm {
-        thread.join().unwrap();
-    }
-    let result = std::panic::catch_unwind(|| up_status_down_status(&url));
-    server
-        .execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"), &[])
-        .unwrap();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
+            .collect();
+        for thread in warm {
+            thread.join().unwrap();
+        }
+        up_status_down_status(url);
+    });
 }
 
 #[test]
