@@ -87,16 +87,23 @@ where
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
             let _ = done.send(result);
         });
-    if let Err(error) = spawned {
-        return Err(E::from(Error::Connect {
+    let failed = |message: String| {
+        E::from(Error::Connect {
             url: crate::redact(url),
-            message: format!("could not start the migration's thread: {error}"),
-        }));
+            message,
+        })
+    };
+    if let Err(error) = spawned {
+        return Err(failed(format!(
+            "could not start the migration's thread: {error}"
+        )));
     }
     match outcome.await {
         Ok(Ok(result)) => result,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        // The thread always sends before it ends, also after a panic.
-        Err(_) => unreachable!("the migration's thread ended without an outcome"),
+        // The thread sends before it ends, also after a panic that unwinds.
+        Err(_) => Err(failed(
+            "the migration's thread ended without an outcome".into(),
+        )),
     }
 }
