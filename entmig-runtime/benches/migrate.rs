@@ -50,104 +50,53 @@ fn migrator() -> Migrator {
 fn main() {
     sqlite();
     match std::env::var("ENTMIG_TEST_POSTGRES_URL") {
-        Ok(url) => postgres(&url),
+        Ok(url) => {
+            postgres(&url);
+            ways_to_run(&url);
+        }
         Err(_) => println!(
             "\n(PostgreSQL: set ENTMIG_TEST_POSTGRES_URL to a server to compare there too)"
         ),
     }
-    if let Ok(url) = std::env::var("ENTMIG_TEST_POSTGRES_URL") {
-        ways_to_run(&url);
-    }
-    match std::env::var("ENTMIG_TEST_POSTGRES_TLS_URL") {
-        Ok(url) => tls(&url),
-        Err(_) => println!(
-            "\n(TLS: set ENTMIG_TEST_POSTGRES_TLS_URL to a server that offers TLS, as scripts/postgres.sh's start_postgres_tls does)"
-        ),
-    }
 }
 
-/// `Migrator::run` over plain TCP (the plain server) and over TLS (scripts/postgres.sh's TLS
-/// cluster, set up as the plain one but for `ssl=on`); each run in a fresh schema.
-fn tls(url: &str) {
-    let runs = 3;
-    let with = |url: &str, params: &str| {
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}{params}")
-    };
-    let mut rows = Vec::new();
-    if let Ok(plain) = std::env::var("ENTMIG_TEST_POSTGRES_URL") {
-        rows.push((
-            "plain TCP (sslmode=disable)",
-            with(&plain, "sslmode=disable"),
-        ));
-    }
-    rows.push(("TLS (sslmode=require)", with(url, "sslmode=require")));
-    if let Ok(ca) = std::env::var("ENTMIG_TEST_POSTGRES_TLS_CA") {
-        rows.push((
-            "TLS (sslmode=verify-full)",
-            with(url, &format!("sslmode=verify-full&sslrootcert={ca}")),
-        ));
-    }
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!("\nMigrator::run of {COUNT} migrations, plain and over TLS, median of {runs}\n");
-    println!("| connection                   | median      | ratio |");
-    println!("|------------------------------|-------------|-------|");
-    let mut first = None;
-    for (n, (how, url)) in rows.iter().enumerate() {
-        let mut admin = Database::connect(url).expect("connect");
-        let mut times = Vec::new();
-        for run in 0..runs {
-            let schema = format!("bench_tls_{n}_{run}");
-            let reset = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
-            admin.execute(&reset, &[]).expect("schema");
-            let mut db =
-                Database::connect(&with(url, &format!("schema={schema}"))).expect("connect");
-            let start = Instant::now();
-            let report = migrator().run(&mut db).expect("run");
-            times.push(start.elapsed());
-            assert_eq!(report.done.len(), COUNT);
-            drop(db);
-            admin
-                .execute(&format!("DROP SCHEMA {schema} CASCADE"), &[])
-                .expect("drop schema");
-        }
-        times.sort();
-        let median = times[times.len() / 2];
-        let base = *first.get_or_insert(median);
-        println!(
-            "| {how:<28} | {:>8.1} ms | {:.2}x |",
-            ms(median),
-            median.as_secs_f64() / base.as_secs_f64()
-        );
-    }
+/// A URL with one more parameter.
+fn with(url: &str, params: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{params}")
 }
 
-/// `Migrator::run` against the ways a service runs it: `run_async` (with the `tokio` feature,
-/// `--features tokio`), awaited in a current-thread runtime, and `run` through PgBouncer in
-/// transaction mode (`ENTMIG_TEST_PGBOUNCER_URL`, as scripts/postgres.sh's start_pgbouncer
-/// sets it). Each run in a fresh schema.
-fn ways_to_run(admin: &str) {
+/// `Migrator::run` of 1,000 migrations against the ways a service runs it, as ratios to a run
+/// over plain TCP: `run_async` (the `tokio` feature: `--features tokio`) awaited in a
+/// current-thread runtime; `run` through PgBouncer in transaction mode
+/// (`ENTMIG_TEST_PGBOUNCER_URL`); over TLS with `require` and `verify-full`
+/// (`ENTMIG_TEST_POSTGRES_TLS_URL` and `_CA`, a cluster set up as the plain one but for
+/// `ssl=on`). scripts/postgres.sh's start_* functions set them all. Each run in a fresh schema,
+/// made on the server the way reaches.
+fn ways_to_run(plain: &str) {
     let runs = 3;
-    let with = |url: &str, params: &str| {
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}{params}")
-    };
     type Way = Box<dyn Fn(&str) -> usize>;
-    let mut ways: Vec<(&str, String, Way)> = vec![(
-        "Migrator::run",
-        admin.to_owned(),
+    let run: fn() -> Way = || {
         Box::new(|url| {
             migrator()
                 .run(&mut Database::connect(url).unwrap())
                 .unwrap()
                 .done
                 .len()
-        }),
+        })
+    };
+    // (how, the server's admin URL, the URL the way connects with, the way)
+    let mut ways: Vec<(&str, String, String, Way)> = vec![(
+        "Migrator::run, plain TCP",
+        plain.to_owned(),
+        with(plain, "sslmode=disable"),
+        run(),
     )];
     #[cfg(feature = "tokio")]
     ways.push((
         "Migrator::run_async, awaited in tokio",
-        admin.to_owned(),
+        plain.to_owned(),
+        with(plain, "sslmode=disable"),
         Box::new(|url| {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
@@ -162,34 +111,45 @@ fn ways_to_run(admin: &str) {
     if let Ok(bouncer) = std::env::var("ENTMIG_TEST_PGBOUNCER_URL") {
         ways.push((
             "Migrator::run through PgBouncer",
+            plain.to_owned(),
             bouncer,
-            Box::new(|url| {
-                migrator()
-                    .run(&mut Database::connect(url).unwrap())
-                    .unwrap()
-                    .done
-                    .len()
-            }),
+            run(),
         ));
+    }
+    if let Ok(tls) = std::env::var("ENTMIG_TEST_POSTGRES_TLS_URL") {
+        ways.push((
+            "Migrator::run, TLS (sslmode=require)",
+            tls.clone(),
+            with(&tls, "sslmode=require"),
+            run(),
+        ));
+        if let Ok(ca) = std::env::var("ENTMIG_TEST_POSTGRES_TLS_CA") {
+            ways.push((
+                "Migrator::run, TLS (sslmode=verify-full)",
+                tls.clone(),
+                with(&tls, &format!("sslmode=verify-full&sslrootcert={ca}")),
+                run(),
+            ));
+        }
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "\n{COUNT} migrations on PostgreSQL, the ways a service runs them, median of {runs}\n"
     );
-    println!("| how                                   | median      | ratio |");
-    println!("|---------------------------------------|-------------|-------|");
-    let mut admin_db = Database::connect(admin).expect("connect");
+    println!("| how                                      | median      | ratio |");
+    println!("|------------------------------------------|-------------|-------|");
     let mut first = None;
-    for (n, (how, url, run)) in ways.iter().enumerate() {
+    for (n, (how, admin, url, run)) in ways.iter().enumerate() {
+        let mut admin = Database::connect(admin).expect("connect");
         let mut times = Vec::new();
         for round in 0..runs {
             let schema = format!("bench_way_{n}_{round}");
             let reset = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
-            admin_db.execute(&reset, &[]).expect("schema");
+            admin.execute(&reset, &[]).expect("schema");
             let start = Instant::now();
             assert_eq!(run(&with(url, &format!("schema={schema}"))), COUNT);
             times.push(start.elapsed());
-            admin_db
+            admin
                 .execute(&format!("DROP SCHEMA {schema} CASCADE"), &[])
                 .expect("drop schema");
         }
@@ -197,13 +157,16 @@ fn ways_to_run(admin: &str) {
         let median = times[times.len() / 2];
         let base = *first.get_or_insert(median);
         println!(
-            "| {how:<37} | {:>8.1} ms | {:.2}x |",
+            "| {how:<40} | {:>8.1} ms | {:.2}x |",
             ms(median),
             median.as_secs_f64() / base.as_secs_f64()
         );
     }
     #[cfg(not(feature = "tokio"))]
     println!("(run_async: bench with --features tokio)");
+    if std::env::var("ENTMIG_TEST_POSTGRES_TLS_URL").is_err() {
+        println!("(TLS: set ENTMIG_TEST_POSTGRES_TLS_URL, as start_postgres_tls does)");
+    }
 }
 
 /// The same comparison on PostgreSQL: each run in a fresh schema.
@@ -223,7 +186,6 @@ fn postgres(admin: &str) {
                     "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
                 ))
                 .expect("schema");
-            let separator = if admin.contains('?') { '&' } else { '?' };
             if schema.starts_with("bench_direct") {
                 let mut direct_client =
                     postgres::Client::connect(admin, postgres::NoTls).expect("connect");
@@ -240,8 +202,8 @@ fn postgres(admin: &str) {
                 }
                 times.push(start.elapsed());
             } else {
-                let mut db = Database::connect(&format!("{admin}{separator}schema={schema}"))
-                    .expect("connect");
+                let mut db =
+                    Database::connect(&with(admin, &format!("schema={schema}"))).expect("connect");
                 let start = Instant::now();
                 let report = migrator().run(&mut db).expect("run");
                 times.push(start.elapsed());
