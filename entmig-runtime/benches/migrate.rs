@@ -72,9 +72,9 @@ fn with(url: &str, params: &str) -> String {
 /// (`ENTMIG_TEST_PGBOUNCER_URL`); over TLS with `require` and `verify-full`
 /// (`ENTMIG_TEST_POSTGRES_TLS_URL` and `_CA`, a cluster set up as the plain one but for
 /// `ssl=on`). scripts/postgres.sh's start_* functions set them all. Each run in a fresh schema,
-/// made on the server the way reaches.
+/// made on the server the way reaches; the ways take turns, round by round.
 fn ways_to_run(plain: &str) {
-    let runs = 3;
+    let runs = 5;
     type Way = Box<dyn Fn(&str) -> usize>;
     let run: fn() -> Way = || {
         Box::new(|url| {
@@ -138,21 +138,28 @@ fn ways_to_run(plain: &str) {
     );
     println!("| how                                      | median      | ratio |");
     println!("|------------------------------------------|-------------|-------|");
-    let mut first = None;
-    for (n, (how, admin, url, run)) in ways.iter().enumerate() {
-        let mut admin = Database::connect(admin).expect("connect");
-        let mut times = Vec::new();
-        for round in 0..runs {
+    // Round by round, every way in each, so that a machine that drifts (another load, a cache
+    // warming) weighs on all of them alike.
+    let mut admins: Vec<Database> = ways
+        .iter()
+        .map(|(_, admin, _, _)| Database::connect(admin).expect("connect"))
+        .collect();
+    let mut times = vec![Vec::new(); ways.len()];
+    for round in 0..runs {
+        for (n, (_, _, url, run)) in ways.iter().enumerate() {
             let schema = format!("bench_way_{n}_{round}");
             let reset = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
-            admin.execute(&reset, &[]).expect("schema");
+            admins[n].execute(&reset, &[]).expect("schema");
             let start = Instant::now();
             assert_eq!(run(&with(url, &format!("schema={schema}"))), COUNT);
-            times.push(start.elapsed());
-            admin
+            times[n].push(start.elapsed());
+            admins[n]
                 .execute(&format!("DROP SCHEMA {schema} CASCADE"), &[])
                 .expect("drop schema");
         }
+    }
+    let mut first = None;
+    for ((how, ..), mut times) in ways.iter().zip(times) {
         times.sort();
         let median = times[times.len() / 2];
         let base = *first.get_or_insert(median);
