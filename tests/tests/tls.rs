@@ -19,24 +19,23 @@ struct Server {
 }
 
 fn server() -> Option<Server> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    match var("ENTMIG_TEST_POSTGRES_TLS_URL") {
-        Some(url) => Some(Server {
-            url,
-            ca: var("ENTMIG_TEST_POSTGRES_TLS_CA").expect("ENTMIG_TEST_POSTGRES_TLS_CA"),
-            cert: var("ENTMIG_TEST_POSTGRES_TLS_CERT").expect("ENTMIG_TEST_POSTGRES_TLS_CERT"),
-            key: var("ENTMIG_TEST_POSTGRES_TLS_KEY").expect("ENTMIG_TEST_POSTGRES_TLS_KEY"),
-        }),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
-            "ENTMIG_TEST_POSTGRES_TLS_URL is not set: in CI the TLS tests must run; run them through scripts/test, which starts a TLS server"
-        ),
-        None => {
-            eprintln!(
-                "note: ENTMIG_TEST_POSTGRES_TLS_URL is not set, so this TLS test is skipped; scripts/test starts a server and sets it"
-            );
-            None
-        }
-    }
+    let url = entmig_tests::db::required_url(
+        "ENTMIG_TEST_POSTGRES_TLS_URL",
+        "this TLS test",
+        "scripts/test starts a TLS server and sets it",
+    )?;
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| panic!("{name} is not set beside ENTMIG_TEST_POSTGRES_TLS_URL"))
+    };
+    Some(Server {
+        url,
+        ca: var("ENTMIG_TEST_POSTGRES_TLS_CA"),
+        cert: var("ENTMIG_TEST_POSTGRES_TLS_CERT"),
+        key: var("ENTMIG_TEST_POSTGRES_TLS_KEY"),
+    })
 }
 
 impl Server {
